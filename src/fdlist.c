@@ -1,0 +1,125 @@
+/* fdlist.c: --list.  It finds open descriptors with the poll scan, so it
+ * works without /proc; with /proc each line names the file (readlink of
+ * /proc/self/fd/N), without it the type and device:inode from fstat(). */
+#include "config.h"
+#include "fdlist.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#if IS_LINUX
+#include <sys/vfs.h>
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#endif
+
+#include "fdscan.h"
+
+struct list_ctx {
+	FILE *out;
+	const struct plan *p;
+	size_t next_move; /* moves are sorted by target */
+	bool have_proc;
+};
+
+static const char *type_name(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "file";
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISFIFO(mode))
+		return "fifo";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (S_ISCHR(mode))
+		return "chardev";
+	if (S_ISBLK(mode))
+		return "blockdev";
+	return "other";
+}
+
+static void describe(const struct list_ctx *lc, int fd)
+{
+	char path[64], target[4096];
+	struct stat st;
+
+	if (lc->have_proc) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		if (n >= 0) {
+			target[n] = '\0';
+			fputs(target, lc->out);
+			return;
+		}
+	}
+	if (fstat(fd, &st) < 0) {
+		fputs("unknown", lc->out);
+		return;
+	}
+	fprintf(lc->out, "%s dev=%u:%u ino=%llu", type_name(st.st_mode), major(st.st_dev),
+		minor(st.st_dev), (unsigned long long)st.st_ino);
+}
+
+/* Print the --pass-fd targets below `below` that have not been printed. */
+static void print_targets_below(struct list_ctx *lc, long long below)
+{
+	const struct plan *p = lc->p;
+
+	while (lc->next_move < p->n_moves && p->moves[lc->next_move].dst < below) {
+		const struct fd_move *mv = &p->moves[lc->next_move++];
+		if (mv->src == mv->dst)
+			continue; /* just kept; printed as keep */
+		fprintf(lc->out, "%d\tpass\t", mv->dst);
+		describe(lc, mv->src);
+		fprintf(lc->out, " (from %d)\n", mv->src);
+	}
+}
+
+static bool is_moved_target(const struct plan *p, int fd)
+{
+	for (size_t i = 0; i < p->n_moves; i++)
+		if (p->moves[i].dst == fd)
+			return p->moves[i].src != fd;
+	return false;
+}
+
+static int list_one(int fd, void *arg)
+{
+	struct list_ctx *lc = arg;
+	const struct plan *p = lc->p;
+
+	print_targets_below(lc, fd + 1LL);
+	if (is_moved_target(p, fd))
+		return 0; /* printed as pass */
+	fprintf(lc->out, "%d\t%s\t", fd, fd_set_contains(&p->keep, fd) ? "keep" : "close");
+	describe(lc, fd);
+	for (size_t i = 0; i < p->n_moves; i++)
+		if (p->moves[i].src == fd && p->moves[i].dst != fd)
+			fprintf(lc->out, " (passed as %d)", p->moves[i].dst);
+	fputc('\n', lc->out);
+	return 0;
+}
+
+int fdlist_print(FILE *out, const struct plan *p)
+{
+	struct list_ctx lc = { .out = out, .p = p };
+	struct fd_bound b;
+
+#if IS_LINUX
+	struct statfs sfs;
+	lc.have_proc = statfs("/proc/self/fd", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+#endif
+	fd_bound_get(&b);
+	fputs("FD\tACTION\tWHAT\n", out);
+	int r = fd_scan_open(0, b.limit - 1, list_one, &lc);
+	print_targets_below(&lc, LLONG_MAX); /* targets may lie above the bound */
+	if (fflush(out) == EOF || ferror(out))
+		return -EIO;
+	return r;
+}

@@ -1,0 +1,47 @@
+/* fdset.h: sets of descriptor numbers as sorted, disjoint, non-adjacent
+ * ranges, and the gaps between them.  Pure: no system calls. */
+#ifndef CLOSEFDS_FDSET_H
+#define CLOSEFDS_FDSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fd_range {
+	int lo;
+	int hi; /* inclusive, lo <= hi */
+};
+
+struct fd_set_ranges {
+	struct fd_range *v;
+	size_t n;
+	size_t cap;
+};
+
+/* A maximal run of descriptor numbers not in a set.  hi is unsigned so the
+ * last gap can reach ~0U, the "to the end" of close_range(2). */
+struct fd_gap {
+	unsigned lo;
+	unsigned hi;
+};
+
+struct fd_gap_iter {
+	size_t next;   /* index of the next range in the set */
+	unsigned from; /* first number not yet covered */
+	bool done;
+};
+
+void fd_set_init(struct fd_set_ranges *s);
+void fd_set_free(struct fd_set_ranges *s);
+/* Add [lo, hi] and keep the set normalized.  Returns 0 or -ENOMEM. */
+int fd_set_add(struct fd_set_ranges *s, int lo, int hi);
+int fd_set_add_set(struct fd_set_ranges *s, const struct fd_set_ranges *other);
+bool fd_set_contains(const struct fd_set_ranges *s, int fd);
+/* True if any number of [lo, hi] is in the set. */
+bool fd_set_overlaps(const struct fd_set_ranges *s, int lo, int hi);
+
+/* Iterate the gaps of s at or above `from`, the last one ending at ~0U.
+ * Empty gaps (between adjacent ranges) are never produced. */
+void fd_gap_iter_init(struct fd_gap_iter *it, const struct fd_set_ranges *s, unsigned from);
+bool fd_gap_next(struct fd_gap_iter *it, const struct fd_set_ranges *s, struct fd_gap *gap);
+
+#endif

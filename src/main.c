@@ -1,0 +1,139 @@
+/* main.c: closefds [OPTION]... [--] COMMAND [ARG]...
+ *
+ * The story of the program: make the standard streams safe, parse, drop
+ * privileges, plan, sanitize, exec.  Every step that can fail ends here
+ * with one line on stderr and exit 125, before COMMAND runs: nothing is
+ * ever half-done. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "execcmd.h"
+#include "fdlist.h"
+#include "options.h"
+#include "plan.h"
+#include "privs.h"
+#include "sanitize.h"
+#include "usage.h"
+
+#define EXIT_CLOSEFDS_FAILED 125
+
+__attribute__((format(printf, 2, 3)))
+static int fail(bool usage_hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("closefds: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (usage_hint)
+		fputs("Try 'closefds --help' for more information.\n", stderr);
+	return EXIT_CLOSEFDS_FAILED;
+}
+
+static void report_methods(const struct sanitize_report *rep)
+{
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct method_attempt *a = &rep->tries[i];
+		if (a->err < 0)
+			fprintf(stderr, "closefds: method %s failed: %s\n", a->name,
+				strerror(-a->err));
+		else if (a->deferred)
+			fprintf(stderr,
+				"closefds: method %s marked 3 and up close-on-exec in %lld us\n",
+				a->name, a->usec);
+		else if (!a->counted)
+			fprintf(stderr, "closefds: method %s closed every gap between kept descriptors in %lld us\n",
+				a->name, a->usec);
+		else
+			fprintf(stderr, "closefds: method %s closed %lu descriptors below %d (%s) in %lld us\n",
+				a->name, a->closed, rep->bound.limit,
+				rep->bound.source == BOUND_FDSIZE ? "FDSize" : "RLIMIT_NOFILE",
+				a->usec);
+	}
+}
+
+static int run(int argc, char *argv[], struct options *o, struct plan *plan)
+{
+	struct sanitize_report rep;
+	char err[ERRBUF_SIZE];
+	const char *bad_option;
+	int bad_fd, r;
+	size_t failed;
+
+	/* Before anything else is opened: a closed stdout must never become
+	 * some other file. */
+	if (stdio_repair() < 0)
+		return fail(false, "cannot reopen a closed standard stream on /dev/null");
+	/* A setuid program started with argc == 0 would take its environment
+	 * for arguments (CVE-2021-4034). */
+	if (argc < 1 || !argv[0])
+		return fail(false, "refusing to run with an empty argument list (argc == 0)");
+
+	if (options_parse(o, argc, argv, err, sizeof(err)) < 0)
+		return fail(true, "%s", err);
+	if (o->help) {
+		usage_print(stdout);
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_CLOSEFDS_FAILED;
+	}
+	if (o->version) {
+		version_print(stdout);
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_CLOSEFDS_FAILED;
+	}
+	if ((r = privs_drop()) < 0)
+		return fail(false, "cannot drop setuid/setgid privileges: %s", strerror(-r));
+
+	if (plan_build(plan, o, err, sizeof(err)) < 0)
+		return fail(true, "%s", err);
+	if (plan_check_open(plan, &bad_fd, &bad_option) < 0)
+		return fail(false, "descriptor %d (%s) is not open", bad_fd, bad_option);
+	if (o->list) {
+		if ((r = fdlist_print(stdout, plan)) < 0)
+			return fail(false, "--list: %s", strerror(-r));
+		return EXIT_SUCCESS;
+	}
+
+	if ((r = pass_apply(plan, &failed)) < 0) {
+		const struct pass_op *op = &plan->ops[failed];
+		if (op->to < 0)
+			return fail(false, "--pass-fd: cannot duplicate descriptor %d: %s",
+				    op->from, strerror(-r));
+		return fail(false, "--pass-fd: cannot place a descriptor at %d: %s", op->to,
+			    strerror(-r));
+	}
+	r = sanitize(&plan->keep, o->method, &rep);
+	if (o->verbose)
+		report_methods(&rep);
+	if (r < 0 && rep.inherit_err < 0)
+		return fail(false, "cannot make kept descriptors inheritable: %s", strerror(-r));
+	if (r < 0 && o->method == METHOD_AUTO)
+		return fail(false, "no closing method works here (the last failed with: %s)",
+			    strerror(-r));
+	if (r < 0)
+		return fail(false, "method '%s' cannot run here: %s", method_name(o->method),
+			    strerror(-r));
+
+	r = exec_command(o->command);
+	int exec_errno = errno;
+	fail(false, "'%s': %s", o->command[0], strerror(exec_errno));
+	return r;
+}
+
+int main(int argc, char *argv[])
+{
+	struct options opts;
+	struct plan plan;
+
+	options_init(&opts);
+	plan_init(&plan);
+	int status = run(argc, argv, &opts, &plan);
+	plan_free(&plan);
+	options_free(&opts);
+	return status;
+}

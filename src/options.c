@@ -1,0 +1,239 @@
+/* options.c: command line parsing.
+ *
+ * Numbers are parsed strictly, by hand rather than with strtol: decimal
+ * digits only, no sign, no spaces, no base prefix, nothing above INT_MAX.
+ * strtol would accept " 3", "+3" and "0x3" and needs errno juggling for
+ * overflow; a descriptor number typed wrong must be an error, never a
+ * different descriptor. */
+#include "config.h"
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void options_init(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	fd_set_init(&o->keep);
+	o->method = METHOD_AUTO;
+}
+
+void options_free(struct options *o)
+{
+	fd_set_free(&o->keep);
+	free(o->keep_single);
+	free(o->moves);
+	options_init(o);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int parse_fd_number(const char *s, size_t len, int *out)
+{
+	long long v = 0;
+
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (s[i] - '0');
+		if (v > INT_MAX)
+			return -ERANGE;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+static const char *number_problem(int r)
+{
+	return r == -ERANGE ? "number too large" : "not a decimal number";
+}
+
+/* One item of a --keep-fd list: "N" or "N-M". */
+static int parse_keep_item(struct options *o, const char *arg, const char *s, size_t len,
+			   char *err, size_t errlen)
+{
+	const char *dash = memchr(s, '-', len);
+	int lo, hi, r;
+
+	if (len == 0)
+		return fail(err, errlen, "invalid --keep-fd list '%s': empty item", arg);
+	if (!dash) {
+		r = parse_fd_number(s, len, &lo);
+		if (r < 0)
+			return fail(err, errlen, "invalid --keep-fd list '%s': '%.*s': %s", arg,
+				    (int)len, s, number_problem(r));
+		if (grow((void **)&o->keep_single, &o->cap_keep_single, o->n_keep_single,
+			 sizeof(*o->keep_single)) < 0)
+			return fail(err, errlen, "out of memory");
+		o->keep_single[o->n_keep_single++] = lo;
+		hi = lo;
+	} else {
+		size_t left = (size_t)(dash - s);
+		r = parse_fd_number(s, left, &lo);
+		if (r == 0)
+			r = parse_fd_number(dash + 1, len - left - 1, &hi);
+		if (r < 0)
+			return fail(err, errlen, "invalid --keep-fd list '%s': '%.*s': %s", arg,
+				    (int)len, s,
+				    r == -ERANGE ? "number too large" : "not a range N-M");
+		if (hi < lo)
+			return fail(err, errlen, "invalid --keep-fd list '%s': '%.*s': reversed range",
+				    arg, (int)len, s);
+	}
+	if (fd_set_add(&o->keep, lo, hi) < 0)
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+int parse_keep_list(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	const char *s = arg;
+
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		if (parse_keep_item(o, arg, s, len, err, errlen) < 0)
+			return -1;
+		if (!comma)
+			return 0;
+		s = comma + 1;
+	}
+}
+
+int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	const char *colon = strchr(arg, ':');
+	size_t left = colon ? (size_t)(colon - arg) : strlen(arg);
+	struct fd_move m;
+	int r;
+
+	r = parse_fd_number(arg, left, &m.src);
+	if (r == 0 && colon)
+		r = parse_fd_number(colon + 1, strlen(colon + 1), &m.dst);
+	else if (r == 0)
+		m.dst = m.src;
+	if (r < 0)
+		return fail(err, errlen, "invalid --pass-fd '%s': expected FD or FD:TARGET (%s)", arg,
+			    number_problem(r));
+	if (grow((void **)&o->moves, &o->cap_moves, o->n_moves, sizeof(*o->moves)) < 0)
+		return fail(err, errlen, "out of memory");
+	o->moves[o->n_moves++] = m;
+	return 0;
+}
+
+static const char *const method_names[] = {
+	[METHOD_AUTO] = "auto",
+	[METHOD_CLOSE_RANGE] = "close_range",
+	[METHOD_PROC] = "proc",
+	[METHOD_POLL] = "poll",
+	[METHOD_LOOP] = "loop",
+};
+
+int parse_method(const char *arg, enum close_method *m)
+{
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
+		if (strcmp(arg, method_names[i]) == 0) {
+			*m = (enum close_method)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *method_name(enum close_method m)
+{
+	return method_names[m];
+}
+
+static const struct option long_options[] = {
+	{ "keep-fd", required_argument, NULL, 'k' },
+	{ "pass-fd", required_argument, NULL, 'p' },
+	{ "method", required_argument, NULL, 'm' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen)
+{
+	int c;
+
+	/* '+': stop at the first non-option, so COMMAND's own options are its
+	 * own.  ':': report a missing argument as ':' rather than '?'.
+	 * optind = 0 makes glibc and musl start afresh (the unit tests parse
+	 * many command lines in one process). */
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:k:p:m:lvhV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (parse_keep_list(o, optarg, err, errlen) < 0)
+				return -1;
+			break;
+		case 'p':
+			if (parse_pass_fd(o, optarg, err, errlen) < 0)
+				return -1;
+			break;
+		case 'm':
+			if (parse_method(optarg, &o->method) < 0)
+				return fail(err, errlen,
+					    "invalid --method '%s': expected auto, close_range, proc, poll or loop",
+					    optarg);
+			break;
+		case 'l':
+			o->list = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case 'V':
+			o->version = true;
+			return 0;
+		case ':':
+			return fail(err, errlen, "option '%s' requires an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				return fail(err, errlen, "invalid option '-%c'", optopt);
+			return fail(err, errlen, "unrecognized option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->command = &argv[optind];
+	else if (!o->list)
+		return fail(err, errlen, "no command given");
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* options.h: the command line, parsed into plain data.  Pure: no system
+ * calls, errors come back as text for main() to print. */
+#ifndef CLOSEFDS_OPTIONS_H
+#define CLOSEFDS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fdset.h"
+
+enum close_method {
+	METHOD_AUTO,
+	METHOD_CLOSE_RANGE,
+	METHOD_PROC,
+	METHOD_POLL,
+	METHOD_LOOP,
+};
+
+struct fd_move {
+	int src;
+	int dst;
+};
+
+struct options {
+	struct fd_set_ranges keep; /* every --keep-fd item, singles and ranges */
+	int *keep_single;          /* --keep-fd items N: these must be open */
+	size_t n_keep_single, cap_keep_single;
+	struct fd_move *moves;     /* --pass-fd, in the order given */
+	size_t n_moves, cap_moves;
+	enum close_method method;
+	bool list, verbose, help, version;
+	char **command;            /* COMMAND [ARG]..., NULL-terminated; NULL if absent */
+};
+
+/* Error text buffers passed to the parser and planner. */
+#define ERRBUF_SIZE 256
+
+void options_init(struct options *o);
+void options_free(struct options *o);
+
+/* Parse argv.  Returns 0, or -1 with a message (without "closefds: ") in
+ * err.  Usage errors only: whether descriptors are open is checked later. */
+int options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen);
+
+/* The pieces, exposed for the unit tests. */
+int parse_fd_number(const char *s, size_t len, int *out);
+int parse_keep_list(struct options *o, const char *arg, char *err, size_t errlen);
+int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen);
+int parse_method(const char *arg, enum close_method *m);
+const char *method_name(enum close_method m);
+
+#endif

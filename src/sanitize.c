@@ -1,0 +1,221 @@
+/* sanitize.c: the steps between the plan and execve.
+ *
+ * Order matters.  The moves run first, so the closing method sees the final
+ * table and also closes the moved sources.  Clearing FD_CLOEXEC runs last,
+ * because CLOSE_RANGE_CLOEXEC marks the kept descriptors too. */
+#include "config.h"
+#include "sanitize.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int stdio_repair(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		if (fd_is_open(fd))
+			continue;
+		/* open() returns the lowest free number, which is fd: the lower
+		 * ones are open (checked or repaired already). */
+		int nfd = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (nfd < 0)
+			return -errno;
+		if (nfd != fd || fstat(nfd, &st) < 0 || !S_ISCHR(st.st_mode)) {
+			close(nfd);
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
+int plan_check_open(const struct plan *p, int *bad_fd, const char **bad_option)
+{
+	const struct options *o = p->opts;
+
+	for (size_t i = 0; i < o->n_keep_single; i++) {
+		if (!fd_is_open(o->keep_single[i])) {
+			*bad_fd = o->keep_single[i];
+			*bad_option = "--keep-fd";
+			return -EBADF;
+		}
+	}
+	for (size_t i = 0; i < p->n_moves; i++) {
+		if (!fd_is_open(p->moves[i].src)) {
+			*bad_fd = p->moves[i].src;
+			*bad_option = "--pass-fd";
+			return -EBADF;
+		}
+	}
+	return 0;
+}
+
+int pass_apply(const struct plan *p, size_t *failed)
+{
+	int *temps = NULL;
+	int r = 0;
+
+	if (p->n_temps > 0) {
+		temps = malloc(p->n_temps * sizeof(*temps));
+		if (!temps)
+			return -ENOMEM;
+		for (size_t i = 0; i < p->n_temps; i++)
+			temps[i] = -1;
+	}
+	for (size_t i = 0; i < p->n_ops && r == 0; i++) {
+		const struct pass_op *op = &p->ops[i];
+		int from = op->from >= 0 ? op->from : temps[PASS_TEMP_INDEX(op->from)];
+		if (op->to < 0) {
+			/* Above every target, so no later copy overwrites it. */
+			int t = fcntl(from, F_DUPFD_CLOEXEC, p->max_target + 1);
+			if (t < 0)
+				r = -errno;
+			else
+				temps[PASS_TEMP_INDEX(op->to)] = t;
+		} else {
+			int k;
+			/* Linux dup2 may fail with EBUSY while another thread opens;
+			 * there is none here, but the retry is cheap. */
+			do
+				k = dup2(from, op->to);
+			while (k < 0 && (errno == EINTR || errno == EBUSY));
+			if (k < 0)
+				r = -errno;
+		}
+		if (r < 0)
+			*failed = i;
+	}
+	for (size_t i = 0; i < p->n_temps; i++)
+		if (temps[i] >= 0)
+			close(temps[i]);
+	free(temps);
+	return r;
+}
+
+struct inherit_ctx {
+	int err;
+};
+
+static int clear_cloexec(int fd, void *arg)
+{
+	struct inherit_ctx *ic = arg;
+	int flags = fcntl(fd, F_GETFD);
+
+	if (flags < 0)
+		return 0; /* not open: a range keeps what is open */
+	if ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+		ic->err = -errno;
+		return ic->err;
+	}
+	return 0;
+}
+
+/* Ranges this short are cheaper to walk with fcntl than to poll. */
+#define INHERIT_DIRECT_MAX 64
+
+static int make_inheritable(struct close_ctx *ctx)
+{
+	struct inherit_ctx ic = { 0 };
+
+	for (size_t i = 0; i < ctx->keep->n; i++) {
+		const struct fd_range *rg = &ctx->keep->v[i];
+		int r;
+		if ((long long)rg->hi - rg->lo < INHERIT_DIRECT_MAX) {
+			for (long long fd = rg->lo; fd <= rg->hi; fd++)
+				if ((r = clear_cloexec((int)fd, &ic)) < 0)
+					return r;
+			continue;
+		}
+		int last = close_ctx_bound(ctx)->limit - 1;
+		if (rg->lo > last)
+			continue;
+		r = fd_scan_open(rg->lo, rg->hi < last ? rg->hi : last, clear_cloexec, &ic);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static long long now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct method_entry {
+	const char *name;
+	close_method_fn fn;
+};
+
+static const struct method_entry step_cloexec = { "close_range(CLOSE_RANGE_CLOEXEC)",
+						  close_method_close_range_cloexec };
+static const struct method_entry step_gaps = { "close_range", close_method_close_range_gaps };
+static const struct method_entry step_proc = { "proc", close_method_proc };
+static const struct method_entry step_poll = { "poll", close_method_poll };
+static const struct method_entry step_loop = { "loop", close_method_loop };
+
+int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanitize_report *rep)
+{
+	const struct method_entry *steps[4];
+	size_t n = 0;
+	struct close_ctx ctx = { .keep = keep };
+	int r = -ENOSYS;
+
+	switch (m) {
+	case METHOD_AUTO:
+		steps[n++] = &step_cloexec;
+		steps[n++] = &step_gaps;
+		steps[n++] = &step_poll;
+		steps[n++] = &step_loop;
+		break;
+	case METHOD_CLOSE_RANGE:
+		steps[n++] = &step_cloexec;
+		steps[n++] = &step_gaps;
+		break;
+	case METHOD_PROC:
+		steps[n++] = &step_proc;
+		break;
+	case METHOD_POLL:
+		steps[n++] = &step_poll;
+		break;
+	case METHOD_LOOP:
+		steps[n++] = &step_loop;
+		break;
+	}
+
+	rep->n = 0;
+	rep->inherit_err = 0;
+	for (size_t i = 0; i < n; i++) {
+		/* A forced close_range uses the plain call only where the
+		 * CLOEXEC flag is unknown (EINVAL before Linux 5.11): EPERM or
+		 * ENOSYS would fail the same way. */
+		if (m == METHOD_CLOSE_RANGE && i > 0 && r != -EINVAL)
+			break;
+		struct method_attempt *a = &rep->tries[rep->n++];
+		long long t0 = now_usec();
+		ctx.closed = 0;
+		r = steps[i]->fn(&ctx);
+		*a = (struct method_attempt){
+			.name = steps[i]->name,
+			.err = r,
+			.closed = ctx.closed,
+			.counted = ctx.counted,
+			.deferred = ctx.deferred,
+			.usec = now_usec() - t0,
+		};
+		if (r == 0)
+			break;
+	}
+	if (r == 0) {
+		r = make_inheritable(&ctx);
+		rep->inherit_err = r;
+	}
+	rep->bound = ctx.bound;
+	rep->have_bound = ctx.have_bound;
+	return r;
+}

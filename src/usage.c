@@ -1,0 +1,36 @@
+/* usage.c: the --help and --version texts.  man/closefds.1 and README.md
+ * repeat the option table; tests/integration/docs.sh checks that they agree. */
+#include "config.h"
+#include "usage.h"
+
+static const char usage_text[] =
+	"Usage: closefds [OPTION]... [--] COMMAND [ARG]...\n"
+	"Close every inherited file descriptor except 0, 1, 2 and the ones named,\n"
+	"make the kept ones inheritable, and execute COMMAND in the same process.\n"
+	"\n"
+	"  -k, --keep-fd=LIST         keep these descriptors open for COMMAND; LIST is\n"
+	"                             comma-separated items N or N-M (decimal, N <= M);\n"
+	"                             repeatable\n"
+	"  -p, --pass-fd=FD[:TARGET]  hand descriptor FD to COMMAND as TARGET (default:\n"
+	"                             the same number); repeatable\n"
+	"  -m, --method=METHOD        auto (default), close_range, proc, poll, loop\n"
+	"  -l, --list                 print what would be kept and closed; run nothing\n"
+	"  -v, --verbose              say on stderr which method ran and what it closed\n"
+	"  -h, --help                 usage on stdout, exit 0\n"
+	"  -V, --version              version on stdout, exit 0\n"
+	"\n"
+	"A single descriptor named by -k or -p must be open; a range keeps whichever\n"
+	"descriptors in it are open.  Closed 0, 1 or 2 are reopened on /dev/null.\n"
+	"\n"
+	"Exit status: COMMAND's own; 125 if closefds itself fails (nothing is run);\n"
+	"126 if COMMAND cannot be executed; 127 if COMMAND is not found.\n";
+
+void usage_print(FILE *out)
+{
+	fputs(usage_text, out);
+}
+
+void version_print(FILE *out)
+{
+	fputs("closefds " CLOSEFDS_VERSION "\n", out);
+}
