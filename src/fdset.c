@@ -129,11 +129,9 @@ bool fd_gap_next(struct fd_gap_iter *it, const struct fd_set_ranges *s, struct f
 		}
 		const struct fd_range *r = &s->v[it->next++];
 		unsigned lo = it->from;
-		if ((unsigned)r->hi == ~0U) {
-			it->done = true;
-		} else if ((unsigned)r->hi + 1 > it->from) {
-			it->from = (unsigned)r->hi + 1;
-		}
+		/* Ranges end at INT_MAX at the most, so hi + 1 fits; ranges are
+		 * sorted and those below `from` were skipped, so it only grows. */
+		it->from = (unsigned)r->hi + 1;
 		if ((unsigned)r->lo > lo) {
 			gap->lo = lo;
 			gap->hi = (unsigned)r->lo - 1;
