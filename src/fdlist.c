@@ -20,6 +20,17 @@
 
 #include "fdscan.h"
 
+bool proc_fd_available(void)
+{
+#if IS_LINUX
+	struct statfs sfs;
+
+	return statfs("/proc/self/fd", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+#else
+	return false;
+#endif
+}
+
 struct list_ctx {
 	FILE *out;
 	const struct plan *p;
@@ -44,25 +55,25 @@ static const char *type_name(mode_t mode)
 	return "other";
 }
 
-static void describe(const struct list_ctx *lc, int fd)
+void fd_describe(FILE *out, int fd, bool have_proc)
 {
 	char path[64], target[4096];
 	struct stat st;
 
-	if (lc->have_proc) {
+	if (have_proc) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		ssize_t n = readlink(path, target, sizeof(target) - 1);
 		if (n >= 0) {
 			target[n] = '\0';
-			fputs(target, lc->out);
+			fputs(target, out);
 			return;
 		}
 	}
 	if (fstat(fd, &st) < 0) {
-		fputs("unknown", lc->out);
+		fputs("unknown", out);
 		return;
 	}
-	fprintf(lc->out, "%s dev=%u:%u ino=%llu", type_name(st.st_mode), major(st.st_dev),
+	fprintf(out, "%s dev=%u:%u ino=%llu", type_name(st.st_mode), major(st.st_dev),
 		minor(st.st_dev), (unsigned long long)st.st_ino);
 }
 
@@ -76,7 +87,7 @@ static void print_targets_below(struct list_ctx *lc, long long below)
 		if (mv->src == mv->dst)
 			continue; /* just kept; printed as keep */
 		fprintf(lc->out, "%d\tpass\t", mv->dst);
-		describe(lc, mv->src);
+		fd_describe(lc->out, mv->src, lc->have_proc);
 		fprintf(lc->out, " (from %d)\n", mv->src);
 	}
 }
@@ -98,7 +109,7 @@ static int list_one(int fd, void *arg)
 	if (is_moved_target(p, fd))
 		return 0; /* printed as pass */
 	fprintf(lc->out, "%d\t%s\t", fd, fd_set_contains(&p->keep, fd) ? "keep" : "close");
-	describe(lc, fd);
+	fd_describe(lc->out, fd, lc->have_proc);
 	for (size_t i = 0; i < p->n_moves; i++)
 		if (p->moves[i].src == fd && p->moves[i].dst != fd)
 			fprintf(lc->out, " (passed as %d)", p->moves[i].dst);
@@ -111,10 +122,7 @@ int fdlist_print(FILE *out, const struct plan *p)
 	struct list_ctx lc = { .out = out, .p = p };
 	struct fd_bound b;
 
-#if IS_LINUX
-	struct statfs sfs;
-	lc.have_proc = statfs("/proc/self/fd", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-#endif
+	lc.have_proc = proc_fd_available();
 	fd_bound_get(&b);
 	fputs("FD\tACTION\tWHAT\n", out);
 	int r = fd_scan_open(0, b.limit - 1, list_one, &lc);
@@ -122,4 +130,31 @@ int fdlist_print(FILE *out, const struct plan *p)
 	if (fflush(out) == EOF || ferror(out))
 		return -EIO;
 	return r;
+}
+
+struct audit_ctx {
+	FILE *out;
+	const struct fd_set_ranges *keep;
+	bool have_proc;
+};
+
+static int audit_one(int fd, void *arg)
+{
+	struct audit_ctx *ac = arg;
+
+	if (fd_set_contains(ac->keep, fd))
+		return 0;
+	fprintf(ac->out, "closefds: audit: would close %d ", fd);
+	fd_describe(ac->out, fd, ac->have_proc);
+	fputc('\n', ac->out);
+	return 0;
+}
+
+int fdlist_audit(FILE *out, const struct fd_set_ranges *keep)
+{
+	struct audit_ctx ac = { .out = out, .keep = keep, .have_proc = proc_fd_available() };
+	struct fd_bound b;
+
+	fd_bound_get(&b);
+	return fd_scan_open(3, b.limit - 1, audit_one, &ac);
 }

@@ -1,9 +1,8 @@
 /* main.c: closefds [OPTION]... [--] COMMAND [ARG]...
  *
  * The story of the program: make the standard streams safe, parse, drop
- * privileges, plan, sanitize, exec.  Every step that can fail ends here
- * with one line on stderr and exit 125, before COMMAND runs: nothing is
- * ever half-done. */
+ * privileges, plan, sanitize, exec.  Every step that can fail ends with one
+ * line on stderr and exit 125 before COMMAND runs: nothing is half-done. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "execcmd.h"
 #include "fdlist.h"
@@ -19,6 +19,7 @@
 #include "privs.h"
 #include "sanitize.h"
 #include "usage.h"
+#include "verify.h"
 
 #define EXIT_CLOSEFDS_FAILED 125
 
@@ -37,6 +38,24 @@ static int fail(bool usage_hint, const char *fmt, ...)
 	return EXIT_CLOSEFDS_FAILED;
 }
 
+/* The settings closefds takes from the environment, for --listen-fds,
+ * --listen-fd and --keep-jobserver only.  secure_getenv: when closefds runs
+ * with raised privileges (AT_SECURE), it trusts none of them. */
+static void read_environment(struct plan_env *env)
+{
+#if HAVE_SECURE_GETENV
+#define ENV(name) secure_getenv(name)
+#else
+#define ENV(name) (geteuid() == getuid() && getegid() == getgid() ? getenv(name) : NULL)
+#endif
+	env->listen_pid = ENV("LISTEN_PID");
+	env->listen_fds = ENV("LISTEN_FDS");
+	env->listen_fdnames = ENV("LISTEN_FDNAMES");
+	env->makeflags = ENV("MAKEFLAGS");
+	env->pid = getpid();
+#undef ENV
+}
+
 static void report_methods(const struct sanitize_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++) {
@@ -49,23 +68,66 @@ static void report_methods(const struct sanitize_report *rep)
 				"closefds: method %s marked 3 and up close-on-exec in %lld us\n",
 				a->name, a->usec);
 		else if (!a->counted)
-			fprintf(stderr, "closefds: method %s closed every gap between kept descriptors in %lld us\n",
+			fprintf(stderr,
+				"closefds: method %s closed every gap between kept descriptors in %lld us\n",
 				a->name, a->usec);
 		else
-			fprintf(stderr, "closefds: method %s closed %lu descriptors below %d (%s) in %lld us\n",
+			fprintf(stderr,
+				"closefds: method %s closed %lu descriptors below %d (%s) in %lld us\n",
 				a->name, a->closed, rep->bound.limit,
 				rep->bound.source == BOUND_FDSIZE ? "FDSize" : "RLIMIT_NOFILE",
 				a->usec);
 	}
 }
 
-static int run(int argc, char *argv[], struct options *o, struct plan *plan)
+/* Moves, then closing (or, with --audit, reporting), then --verify and the
+ * socket activation variables.  Returns 0 or the exit status of a failure. */
+static int sanitize_table(const struct options *o, const struct plan *plan)
 {
 	struct sanitize_report rep;
+	size_t failed;
+	int r;
+
+	if ((r = pass_apply(plan, &failed)) < 0) {
+		const struct pass_op *op = &plan->ops[failed];
+		if (op->to < 0)
+			return fail(false, "cannot duplicate descriptor %d for a move: %s", op->from,
+				    strerror(-r));
+		return fail(false, "cannot move a descriptor to %d: %s", op->to, strerror(-r));
+	}
+	if (o->audit) {
+		if ((r = fdlist_audit(stderr, &plan->keep)) < 0 ||
+		    (r = keep_inheritable(&plan->keep)) < 0)
+			return fail(false, "--audit: %s", strerror(-r));
+	} else {
+		r = sanitize(&plan->keep, o->method, &rep);
+		if (o->verbose)
+			report_methods(&rep);
+		if (r < 0 && rep.inherit_err < 0)
+			return fail(false, "cannot make kept descriptors inheritable: %s",
+				    strerror(-r));
+		if (r < 0 && o->method == METHOD_AUTO)
+			return fail(false, "no closing method works here (the last failed with: %s)",
+				    strerror(-r));
+		if (r < 0)
+			return fail(false, "method '%s' cannot run here: %s",
+				    method_name(o->method), strerror(-r));
+	}
+	if (o->verify && (r = verify_table(plan, stderr)) != 0)
+		return r < 0 ? fail(false, "--verify cannot run: %s", strerror(-r))
+			     : fail(false, "--verify found %d problem(s); not running '%s'", r,
+				    o->command[0]);
+	if ((r = listen_env_export(plan)) < 0)
+		return fail(false, "cannot set LISTEN_FDS: %s", strerror(-r));
+	return 0;
+}
+
+static int run(int argc, char *argv[], struct options *o, struct plan *plan)
+{
+	struct plan_env env;
 	char err[ERRBUF_SIZE];
 	const char *bad_option;
 	int bad_fd, r;
-	size_t failed;
 
 	/* Before anything else is opened: a closed stdout must never become
 	 * some other file. */
@@ -78,18 +140,15 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 
 	if (options_parse(o, argc, argv, err, sizeof(err)) < 0)
 		return fail(true, "%s", err);
-	if (o->help) {
-		usage_print(stdout);
-		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_CLOSEFDS_FAILED;
-	}
-	if (o->version) {
-		version_print(stdout);
+	if (o->help || o->version) {
+		(o->help ? usage_print : version_print)(stdout);
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_CLOSEFDS_FAILED;
 	}
 	if ((r = privs_drop()) < 0)
 		return fail(false, "cannot drop setuid/setgid privileges: %s", strerror(-r));
 
-	if (plan_build(plan, o, err, sizeof(err)) < 0)
+	read_environment(&env);
+	if (plan_build(plan, o, &env, err, sizeof(err)) < 0)
 		return fail(true, "%s", err);
 	if (plan_check_open(plan, &bad_fd, &bad_option) < 0)
 		return fail(false, "descriptor %d (%s) is not open", bad_fd, bad_option);
@@ -99,25 +158,8 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 		return EXIT_SUCCESS;
 	}
 
-	if ((r = pass_apply(plan, &failed)) < 0) {
-		const struct pass_op *op = &plan->ops[failed];
-		if (op->to < 0)
-			return fail(false, "--pass-fd: cannot duplicate descriptor %d: %s",
-				    op->from, strerror(-r));
-		return fail(false, "--pass-fd: cannot place a descriptor at %d: %s", op->to,
-			    strerror(-r));
-	}
-	r = sanitize(&plan->keep, o->method, &rep);
-	if (o->verbose)
-		report_methods(&rep);
-	if (r < 0 && rep.inherit_err < 0)
-		return fail(false, "cannot make kept descriptors inheritable: %s", strerror(-r));
-	if (r < 0 && o->method == METHOD_AUTO)
-		return fail(false, "no closing method works here (the last failed with: %s)",
-			    strerror(-r));
-	if (r < 0)
-		return fail(false, "method '%s' cannot run here: %s", method_name(o->method),
-			    strerror(-r));
+	if ((r = sanitize_table(o, plan)) != 0)
+		return r;
 
 	r = exec_command(o->command);
 	int exec_errno = errno;

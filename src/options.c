@@ -8,6 +8,8 @@
 #include "config.h"
 #include "options.h"
 
+#include "activation.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -28,6 +30,7 @@ void options_free(struct options *o)
 	fd_set_free(&o->keep);
 	free(o->keep_single);
 	free(o->moves);
+	free(o->listen);
 	options_init(o);
 }
 
@@ -150,6 +153,30 @@ int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+int parse_listen_fd(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	const char *colon = strchr(arg, ':');
+	size_t left = colon ? (size_t)(colon - arg) : strlen(arg);
+	struct listen_fd l = { .name = NULL, .name_len = 0 };
+	int r = parse_fd_number(arg, left, &l.fd);
+
+	if (r < 0)
+		return fail(err, errlen, "invalid --listen-fd '%s': expected FD or FD:NAME (%s)", arg,
+			    number_problem(r));
+	if (colon) {
+		l.name = colon + 1;
+		l.name_len = strlen(l.name);
+		if (!listen_name_valid(l.name, l.name_len))
+			return fail(err, errlen,
+				    "invalid --listen-fd '%s': a name is at most 255 printable ASCII characters, no ':'",
+				    arg);
+	}
+	if (grow((void **)&o->listen, &o->cap_listen, o->n_listen, sizeof(*o->listen)) < 0)
+		return fail(err, errlen, "out of memory");
+	o->listen[o->n_listen++] = l;
+	return 0;
+}
+
 static const char *const method_names[] = {
 	[METHOD_AUTO] = "auto",
 	[METHOD_CLOSE_RANGE] = "close_range",
@@ -174,6 +201,15 @@ const char *method_name(enum close_method m)
 	return method_names[m];
 }
 
+/* Long-only options: values past any character. */
+enum {
+	OPT_LISTEN_FDS = 256,
+	OPT_LISTEN_FD,
+	OPT_KEEP_JOBSERVER,
+	OPT_AUDIT,
+	OPT_VERIFY,
+};
+
 static const struct option long_options[] = {
 	{ "keep-fd", required_argument, NULL, 'k' },
 	{ "pass-fd", required_argument, NULL, 'p' },
@@ -182,6 +218,11 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "listen-fds", no_argument, NULL, OPT_LISTEN_FDS },
+	{ "listen-fd", required_argument, NULL, OPT_LISTEN_FD },
+	{ "keep-jobserver", no_argument, NULL, OPT_KEEP_JOBSERVER },
+	{ "audit", no_argument, NULL, OPT_AUDIT },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -211,6 +252,22 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 					    "invalid --method '%s': expected auto, close_range, proc, poll or loop",
 					    optarg);
 			break;
+		case OPT_LISTEN_FDS:
+			o->listen_fds = true;
+			break;
+		case OPT_LISTEN_FD:
+			if (parse_listen_fd(o, optarg, err, errlen) < 0)
+				return -1;
+			break;
+		case OPT_KEEP_JOBSERVER:
+			o->keep_jobserver = true;
+			break;
+		case OPT_AUDIT:
+			o->audit = true;
+			break;
+		case OPT_VERIFY:
+			o->verify = true;
+			break;
 		case 'l':
 			o->list = true;
 			break;
@@ -231,6 +288,8 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			return fail(err, errlen, "unrecognized option '%s'", argv[optind - 1]);
 		}
 	}
+	if (o->audit && o->verify)
+		return fail(err, errlen, "--audit and --verify cannot be combined (--audit closes nothing)");
 	if (optind < argc)
 		o->command = &argv[optind];
 	else if (!o->list)

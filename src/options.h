@@ -19,6 +19,13 @@ enum close_method {
 struct fd_move {
 	int src;
 	int dst;
+	bool listen; /* from --listen-fd (for messages) */
+};
+
+struct listen_fd {
+	int fd;
+	const char *name; /* NULL: "unknown" */
+	size_t name_len;
 };
 
 struct options {
@@ -27,8 +34,11 @@ struct options {
 	size_t n_keep_single, cap_keep_single;
 	struct fd_move *moves;     /* --pass-fd, in the order given */
 	size_t n_moves, cap_moves;
+	struct listen_fd *listen;   /* --listen-fd, in the order given */
+	size_t n_listen, cap_listen;
 	enum close_method method;
 	bool list, verbose, help, version;
+	bool listen_fds, keep_jobserver, audit, verify;
 	char **command;            /* COMMAND [ARG]..., NULL-terminated; NULL if absent */
 };
 
@@ -46,6 +56,7 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 int parse_fd_number(const char *s, size_t len, int *out);
 int parse_keep_list(struct options *o, const char *arg, char *err, size_t errlen);
 int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen);
+int parse_listen_fd(struct options *o, const char *arg, char *err, size_t errlen);
 int parse_method(const char *arg, enum close_method *m);
 const char *method_name(enum close_method m);
 

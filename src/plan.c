@@ -12,9 +12,12 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "activation.h"
 
 void plan_init(struct plan *p)
 {
@@ -28,6 +31,8 @@ void plan_free(struct plan *p)
 	fd_set_free(&p->keep);
 	free(p->moves);
 	free(p->ops);
+	for (size_t i = 0; i < 3; i++)
+		free(p->listen_env[i]);
 	plan_init(p);
 }
 
@@ -140,33 +145,114 @@ out:
 	return r;
 }
 
-int plan_build(struct plan *p, const struct options *o, char *err, size_t errlen)
+/* LISTEN_FDNAMES for --listen-fd: the inherited names when --listen-fds kept
+ * descriptors (LISTEN_FDNAMES as given if it has one name per descriptor,
+ * else "unknown" each), then one name per --listen-fd. */
+static char *listen_names(const struct plan *p, const struct options *o, const char *inherited)
 {
-	size_t n = 0;
+	size_t fields = 1, len = 0;
 
-	p->opts = o;
-	if (o->n_moves > 0) {
-		p->moves = malloc(o->n_moves * sizeof(*p->moves));
-		if (!p->moves)
-			goto nomem;
-		memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
-		qsort(p->moves, o->n_moves, sizeof(*p->moves), cmp_move_by_target);
+	if (inherited)
+		for (const char *c = inherited; *c; c++)
+			fields += *c == ':';
+	if (!inherited || fields != (size_t)p->listen_inherited)
+		inherited = NULL;
+	len = inherited ? strlen(inherited) + 1 : (size_t)p->listen_inherited * 8;
+	for (size_t i = 0; i < o->n_listen; i++)
+		len += (o->listen[i].name ? o->listen[i].name_len : 7) + 1;
+
+	char *s = malloc(len + 1), *w = s;
+	if (!s)
+		return NULL;
+	*w = '\0';
+	if (inherited)
+		w += sprintf(w, "%s:", inherited);
+	else
+		for (int i = 0; i < p->listen_inherited; i++)
+			w += sprintf(w, "unknown:");
+	for (size_t i = 0; i < o->n_listen; i++) {
+		if (o->listen[i].name)
+			w += sprintf(w, "%.*s:", (int)o->listen[i].name_len, o->listen[i].name);
+		else
+			w += sprintf(w, "unknown:");
 	}
-	for (size_t i = 0; i < o->n_moves; i++) {
+	if (w > s)
+		w[-1] = '\0'; /* the last ':' */
+	return s;
+}
+
+/* Descriptors named to be kept as they are: --keep-fd, what --listen-fds
+ * finds, the jobserver pipe.  A --pass-fd target may not be among them. */
+static int add_named(struct plan *p, const struct options *o, const struct plan_env *env,
+		     struct fd_set_ranges *named, char *err, size_t errlen)
+{
+	int r, w;
+
+	if (fd_set_add_set(named, &o->keep) < 0)
+		goto nomem;
+	if (o->listen_fds) {
+		if (listen_env_parse(env->listen_pid, env->listen_fds, env->pid, &p->listen_inherited,
+				     err, errlen) < 0)
+			return -1;
+		if (p->listen_inherited > 0 &&
+		    fd_set_add(named, LISTEN_FDS_START, LISTEN_FDS_START + p->listen_inherited - 1) < 0)
+			goto nomem;
+	}
+	if (o->keep_jobserver) {
+		int found = jobserver_parse(env->makeflags, &r, &w, err, errlen);
+		if (found < 0)
+			return -1;
+		/* As one-number ranges: kept when open, no error when not. */
+		if (found > 0 && (fd_set_add(named, r, r) < 0 || fd_set_add(named, w, w) < 0))
+			goto nomem;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* --pass-fd and --listen-fd moves together, sorted by target, duplicates
+ * dropped, conflicts refused. */
+static int build_moves(struct plan *p, const struct options *o, const struct fd_set_ranges *named,
+		       char *err, size_t errlen)
+{
+	size_t total = o->n_moves + o->n_listen, n = 0;
+
+	if (total == 0)
+		return 0;
+	if (o->n_listen > (size_t)(INT_MAX - LISTEN_FDS_START - p->listen_inherited)) {
+		snprintf(err, errlen, "too many --listen-fd descriptors");
+		return -1;
+	}
+	p->moves = malloc(total * sizeof(*p->moves));
+	if (!p->moves) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
+	for (size_t i = 0; i < o->n_listen; i++)
+		p->moves[o->n_moves + i] = (struct fd_move){
+			.src = o->listen[i].fd,
+			.dst = LISTEN_FDS_START + p->listen_inherited + (int)i,
+			.listen = true,
+		};
+	qsort(p->moves, total, sizeof(*p->moves), cmp_move_by_target);
+	for (size_t i = 0; i < total; i++) {
 		const struct fd_move *mv = &p->moves[i];
+		const char *opt = mv->listen ? "--listen-fd" : "--pass-fd";
 		if (n > 0 && p->moves[n - 1].dst == mv->dst) {
-			if (p->moves[n - 1].src == mv->src)
-				continue; /* the same move twice */
-			snprintf(err, errlen,
-				 "--pass-fd '%d:%d' and '%d:%d' both target descriptor %d",
-				 p->moves[n - 1].src, mv->dst, mv->src, mv->dst, mv->dst);
+			if (p->moves[n - 1].src == mv->src && !p->moves[n - 1].listen && !mv->listen)
+				continue; /* the same --pass-fd twice */
+			snprintf(err, errlen, "descriptor %d is the target of two moves (from %d and %d)",
+				 mv->dst, p->moves[n - 1].src, mv->src);
 			return -1;
 		}
-		/* A target that --keep-fd also names is ambiguous: keep the old
+		/* A target that is also to be kept as it is: keep the old
 		 * descriptor, or replace it?  Refuse rather than guess. */
-		if (fd_set_contains(&o->keep, mv->dst) && mv->src != mv->dst) {
-			snprintf(err, errlen, "--pass-fd '%d:%d': target %d is also named by --keep-fd",
-				 mv->src, mv->dst, mv->dst);
+		if (fd_set_contains(named, mv->dst) && (mv->src != mv->dst || mv->listen)) {
+			snprintf(err, errlen, "%s '%d': target %d is also kept as it is (--keep-fd, --listen-fds or --keep-jobserver)",
+				 opt, mv->src, mv->dst);
 			return -1;
 		}
 		p->moves[n++] = *mv;
@@ -174,16 +260,57 @@ int plan_build(struct plan *p, const struct options *o, char *err, size_t errlen
 			p->max_target = mv->dst;
 	}
 	p->n_moves = n;
-
-	if (fd_set_add(&p->keep, 0, 2) < 0 || fd_set_add_set(&p->keep, &o->keep) < 0)
-		goto nomem;
-	for (size_t i = 0; i < p->n_moves; i++)
-		if (fd_set_add(&p->keep, p->moves[i].dst, p->moves[i].dst) < 0)
-			goto nomem;
-	if (pass_schedule(p->moves, p->n_moves, &p->ops, &p->n_ops, &p->n_temps) < 0)
-		goto nomem;
 	return 0;
-nomem:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+}
+
+static int build_listen_env(struct plan *p, const struct options *o, const struct plan_env *env)
+{
+	char *names;
+
+	if (o->n_listen == 0)
+		return 0;
+	names = listen_names(p, o, env->listen_fdnames);
+	if (!names)
+		return -1;
+	int a = asprintf(&p->listen_env[0], "%d", p->listen_inherited + (int)o->n_listen);
+	int b = asprintf(&p->listen_env[1], "%ld", (long)env->pid);
+	int c = asprintf(&p->listen_env[2], "%s", names);
+	free(names);
+	if (a < 0 || b < 0 || c < 0) {
+		/* asprintf leaves the pointer undefined on failure */
+		p->listen_env[0] = a < 0 ? NULL : p->listen_env[0];
+		p->listen_env[1] = b < 0 ? NULL : p->listen_env[1];
+		p->listen_env[2] = c < 0 ? NULL : p->listen_env[2];
+		return -1;
+	}
+	return 0;
+}
+
+int plan_build(struct plan *p, const struct options *o, const struct plan_env *env, char *err,
+	       size_t errlen)
+{
+	struct fd_set_ranges named;
+	int r = -1;
+
+	p->opts = o;
+	fd_set_init(&named);
+	if (add_named(p, o, env, &named, err, errlen) < 0 ||
+	    build_moves(p, o, &named, err, errlen) < 0)
+		goto out;
+	r = 0;
+	if (fd_set_add(&p->keep, 0, 2) < 0 || fd_set_add_set(&p->keep, &named) < 0)
+		r = -1;
+	for (size_t i = 0; i < p->n_moves && r == 0; i++)
+		r = fd_set_add(&p->keep, p->moves[i].dst, p->moves[i].dst);
+	if (r == 0)
+		r = pass_schedule(p->moves, p->n_moves, &p->ops, &p->n_ops, &p->n_temps);
+	if (r == 0)
+		r = build_listen_env(p, o, env);
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		r = -1;
+	}
+out:
+	fd_set_free(&named);
+	return r;
 }

@@ -5,6 +5,7 @@
 #define CLOSEFDS_PLAN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "fdset.h"
 #include "options.h"
@@ -21,6 +22,13 @@ struct pass_op {
 #define PASS_TEMP(i) (-1 - (int)(i))
 #define PASS_TEMP_INDEX(loc) ((size_t)(-1 - (loc)))
 
+/* The environment values the plan depends on, read by the caller (with
+ * secure_getenv: under AT_SECURE they are all NULL). */
+struct plan_env {
+	const char *listen_pid, *listen_fds, *listen_fdnames, *makeflags;
+	pid_t pid;
+};
+
 struct plan {
 	const struct options *opts;
 	struct fd_set_ranges keep;  /* COMMAND's table: 0-2, --keep-fd, --pass-fd targets */
@@ -30,6 +38,8 @@ struct plan {
 	size_t n_ops;
 	size_t n_temps;
 	int max_target;             /* highest target, -1 without moves */
+	int listen_inherited;       /* --listen-fds: 3 .. 3+n-1 were passed to us */
+	char *listen_env[3];        /* --listen-fd: values of LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES */
 };
 
 void plan_init(struct plan *p);
@@ -37,7 +47,8 @@ void plan_free(struct plan *p);
 
 /* Build the plan from parsed options.  Returns 0, or -1 with a message in
  * err: two sources for one target; a target also named by --keep-fd. */
-int plan_build(struct plan *p, const struct options *o, char *err, size_t errlen);
+int plan_build(struct plan *p, const struct options *o, const struct plan_env *env, char *err,
+	       size_t errlen);
 
 /* Order the parallel assignment `moves` (targets distinct) into copies so
  * that no copy overwrites a descriptor whose old value is still needed;

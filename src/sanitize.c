@@ -6,9 +6,12 @@
 #include "config.h"
 #include "sanitize.h"
 
+#include "activation.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,10 +46,17 @@ int plan_check_open(const struct plan *p, int *bad_fd, const char **bad_option)
 			return -EBADF;
 		}
 	}
+	for (int fd = LISTEN_FDS_START; fd < LISTEN_FDS_START + p->listen_inherited; fd++) {
+		if (!fd_is_open(fd)) {
+			*bad_fd = fd;
+			*bad_option = "--listen-fds, from LISTEN_FDS";
+			return -EBADF;
+		}
+	}
 	for (size_t i = 0; i < p->n_moves; i++) {
 		if (!fd_is_open(p->moves[i].src)) {
 			*bad_fd = p->moves[i].src;
-			*bad_option = "--pass-fd";
+			*bad_option = p->moves[i].listen ? "--listen-fd" : "--pass-fd";
 			return -EBADF;
 		}
 	}
@@ -139,6 +149,46 @@ static int make_inheritable(struct close_ctx *ctx)
 	return 0;
 }
 
+#ifdef CLOSEFDS_TEST_HOOKS
+/* Test builds only (closefds-testhooks, never installed): keep the descriptor
+ * named by CLOSEFDS_TEST_LEAK_FD open and inheritable whatever the method
+ * does, to prove that --verify catches a method that leaks. */
+static int test_hook_save(int *fd)
+{
+	const char *s = getenv("CLOSEFDS_TEST_LEAK_FD");
+
+	if (!s || parse_fd_number(s, strlen(s), fd) < 0)
+		return -1;
+	return fd_is_open(*fd) ? 0 : -1;
+}
+
+/* After the closing step, put an inheritable descriptor back at fd, as a
+ * method that skipped it would have left it (a copy would not survive: the
+ * scans close every descriptor that is not kept). */
+static void test_hook_leak(int fd, int saved)
+{
+	if (saved < 0)
+		return;
+	int n = open("/dev/null", O_RDONLY);
+	if (n >= 0 && n != fd) {
+		dup2(n, fd);
+		close(n);
+	}
+}
+#else
+static int test_hook_save(int *fd)
+{
+	(void)fd;
+	return -1;
+}
+
+static void test_hook_leak(int fd, int saved)
+{
+	(void)fd;
+	(void)saved;
+}
+#endif
+
 static long long now_usec(void)
 {
 	struct timespec ts;
@@ -190,6 +240,7 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanit
 
 	rep->n = 0;
 	rep->inherit_err = 0;
+	int leak_fd = -1, leak_saved = test_hook_save(&leak_fd);
 	for (size_t i = 0; i < n; i++) {
 		/* A forced close_range uses the plain call only where the
 		 * CLOEXEC flag is unknown (EINVAL before Linux 5.11): EPERM or
@@ -215,7 +266,25 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanit
 		r = make_inheritable(&ctx);
 		rep->inherit_err = r;
 	}
+	test_hook_leak(leak_fd, leak_saved);
 	rep->bound = ctx.bound;
 	rep->have_bound = ctx.have_bound;
 	return r;
+}
+
+int keep_inheritable(const struct fd_set_ranges *keep)
+{
+	struct close_ctx ctx = { .keep = keep };
+
+	return make_inheritable(&ctx);
+}
+
+int listen_env_export(const struct plan *p)
+{
+	static const char *const names[3] = { "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (p->listen_env[i] && setenv(names[i], p->listen_env[i], 1) < 0)
+			return -errno;
+	return 0;
 }

@@ -44,4 +44,12 @@ struct sanitize_report {
  * 0 or the -errno of the last failure. */
 int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanitize_report *rep);
 
+/* Clear FD_CLOEXEC on every open descriptor in keep (what sanitize does
+ * last; --audit does only this).  0 or -errno. */
+int keep_inheritable(const struct fd_set_ranges *keep);
+
+/* Set LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES for --listen-fd.  0 or
+ * -errno. */
+int listen_env_export(const struct plan *p);
+
 #endif
