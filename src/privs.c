@@ -31,7 +31,9 @@ int privs_drop(void)
 	for (int i = 0; i < 3; i++)
 		if (u[i] != ruid || g[i] != rgid)
 			return -EPERM;
-	if (euid != ruid && setresuid((uid_t)-1, euid, (uid_t)-1) == 0)
+	/* Root may take any id back by right: the test means something only for
+	 * an unprivileged caller. */
+	if (ruid != 0 && euid != ruid && setresuid((uid_t)-1, euid, (uid_t)-1) == 0)
 		return -EPERM; /* the old effective uid came back */
 	if (egid != rgid && ruid != 0 && setresgid((gid_t)-1, egid, (gid_t)-1) == 0)
 		return -EPERM;
