@@ -23,9 +23,11 @@
 #endif
 #endif
 
-bool fd_is_open(int fd)
+int fd_open_state(int fd)
 {
-	return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+	if (fcntl(fd, F_GETFD) != -1)
+		return 1;
+	return errno == EBADF ? 0 : -errno;
 }
 
 bool fd_is_procfs(int fd)

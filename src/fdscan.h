@@ -34,7 +34,10 @@ int fd_scan_batch_size(void);
 typedef int (*fd_scan_fn)(int fd, void *ctx);
 int fd_scan_open(int lo, int hi, fd_scan_fn fn, void *ctx);
 
-bool fd_is_open(int fd);
+/* 1 if fd is open, 0 if not, -errno if that cannot be told (F_GETFD fails
+ * only with EBADF on Linux, but a guess either way could leak or drop a
+ * descriptor, so callers treat it as an error). */
+int fd_open_state(int fd);
 
 /* True if fd is on procfs: a /proc that is a tmpfs or a bind of something
  * else could forge FDSize or the list of descriptors. */

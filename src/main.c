@@ -131,8 +131,9 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 
 	/* Before anything else is opened: a closed stdout must never become
 	 * some other file. */
-	if (stdio_repair() < 0)
-		return fail(false, "cannot reopen a closed standard stream on /dev/null");
+	if ((r = stdio_repair()) < 0)
+		return fail(false, "cannot check or reopen the standard streams on /dev/null: %s",
+			    strerror(-r));
 	/* A setuid program started with argc == 0 would take its environment
 	 * for arguments (CVE-2021-4034). */
 	if (argc < 1 || !argv[0])
@@ -150,8 +151,11 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	read_environment(&env);
 	if (plan_build(plan, o, &env, err, sizeof(err)) < 0)
 		return fail(true, "%s", err);
-	if (plan_check_open(plan, &bad_fd, &bad_option) < 0)
+	if ((r = plan_check_open(plan, &bad_fd, &bad_option)) == -EBADF)
 		return fail(false, "descriptor %d (%s) is not open", bad_fd, bad_option);
+	if (r < 0)
+		return fail(false, "cannot tell whether descriptor %d (%s) is open: %s", bad_fd,
+			    bad_option, strerror(-r));
 	if (o->list) {
 		if ((r = fdlist_print(stdout, plan)) < 0)
 			return fail(false, "--list: %s", strerror(-r));

@@ -20,7 +20,10 @@ int stdio_repair(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		struct stat st;
-		if (fd_is_open(fd))
+		int open_now = fd_open_state(fd);
+		if (open_now < 0)
+			return open_now;
+		if (open_now)
 			continue;
 		/* open() returns the lowest free number, which is fd: the lower
 		 * ones are open (checked or repaired already). */
@@ -35,32 +38,32 @@ int stdio_repair(void)
 	return 0;
 }
 
+/* 0 if fd is open; else -EBADF (closed) or -errno (cannot tell), naming it. */
+static int require_open(int fd, const char *option, int *bad_fd, const char **bad_option)
+{
+	int state = fd_open_state(fd);
+
+	if (state == 1)
+		return 0;
+	*bad_fd = fd;
+	*bad_option = option;
+	return state == 0 ? -EBADF : state;
+}
+
 int plan_check_open(const struct plan *p, int *bad_fd, const char **bad_option)
 {
 	const struct options *o = p->opts;
+	int r = 0;
 
-	for (size_t i = 0; i < o->n_keep_single; i++) {
-		if (!fd_is_open(o->keep_single[i])) {
-			*bad_fd = o->keep_single[i];
-			*bad_option = "--keep-fd";
-			return -EBADF;
-		}
-	}
-	for (int fd = LISTEN_FDS_START; fd < LISTEN_FDS_START + p->listen_inherited; fd++) {
-		if (!fd_is_open(fd)) {
-			*bad_fd = fd;
-			*bad_option = "--listen-fds, from LISTEN_FDS";
-			return -EBADF;
-		}
-	}
-	for (size_t i = 0; i < p->n_moves; i++) {
-		if (!fd_is_open(p->moves[i].src)) {
-			*bad_fd = p->moves[i].src;
-			*bad_option = p->moves[i].listen ? "--listen-fd" : "--pass-fd";
-			return -EBADF;
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < o->n_keep_single && r == 0; i++)
+		r = require_open(o->keep_single[i], "--keep-fd", bad_fd, bad_option);
+	for (int i = 0; i < p->listen_inherited && r == 0; i++)
+		r = require_open(LISTEN_FDS_START + i, "--listen-fds, from LISTEN_FDS", bad_fd,
+				 bad_option);
+	for (size_t i = 0; i < p->n_moves && r == 0; i++)
+		r = require_open(p->moves[i].src, p->moves[i].listen ? "--listen-fd" : "--pass-fd",
+				 bad_fd, bad_option);
+	return r;
 }
 
 int pass_apply(const struct plan *p, size_t *failed)
@@ -114,8 +117,12 @@ static int clear_cloexec(int fd, void *arg)
 	struct inherit_ctx *ic = arg;
 	int flags = fcntl(fd, F_GETFD);
 
-	if (flags < 0)
+	if (flags < 0 && errno == EBADF)
 		return 0; /* not open: a range keeps what is open */
+	if (flags < 0) {
+		ic->err = -errno;
+		return ic->err;
+	}
 	if ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
 		ic->err = -errno;
 		return ic->err;
@@ -159,7 +166,7 @@ static int test_hook_save(int *fd)
 
 	if (!s || parse_fd_number(s, strlen(s), fd) < 0)
 		return -1;
-	return fd_is_open(*fd) ? 0 : -1;
+	return fd_open_state(*fd) == 1 ? 0 : -1;
 }
 
 /* After the closing step, put an inheritable descriptor back at fd, as a

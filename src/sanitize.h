@@ -15,7 +15,8 @@
 int stdio_repair(void);
 
 /* Every --keep-fd single and --pass-fd source must be open.  Returns 0, or
- * -EBADF with *bad_fd and *bad_option ("--keep-fd" / "--pass-fd") set. */
+ * -EBADF (not open) or -errno (cannot tell) with *bad_fd and *bad_option
+ * ("--keep-fd", "--pass-fd", ...) set. */
 int plan_check_open(const struct plan *p, int *bad_fd, const char **bad_option);
 
 /* Perform the plan's copies.  On failure returns -errno with *failed the

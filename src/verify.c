@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "activation.h"
@@ -40,8 +41,14 @@ static void check_open(struct verify_ctx *vc, int fd)
 {
 	int flags = fcntl(fd, F_GETFD);
 
-	if (flags < 0)
+	if (flags < 0 && errno == EBADF)
 		return; /* closed since it was listed: nothing reaches COMMAND */
+	if (flags < 0) {
+		fprintf(vc->out, "closefds: --verify: cannot check descriptor %d: %s\n", fd,
+			strerror(errno));
+		vc->problems++;
+		return;
+	}
 	if (!fd_set_contains(&vc->p->keep, fd)) {
 		if (!(flags & FD_CLOEXEC))
 			problem(vc, fd, "would leak to COMMAND");
