@@ -136,7 +136,7 @@ int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen)
 {
 	const char *colon = strchr(arg, ':');
 	size_t left = colon ? (size_t)(colon - arg) : strlen(arg);
-	struct fd_move m;
+	struct fd_move m = { .listen = false };
 	int r;
 
 	r = parse_fd_number(arg, left, &m.src);

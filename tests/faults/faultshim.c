@@ -1,0 +1,231 @@
+/* faultshim.c: a test-only LD_PRELOAD library that makes the Nth call of
+ * one function fail with a chosen errno, so that every system call
+ * closefds makes can be made to fail in turn (issue: fault injection).
+ *
+ *   FAULT_FUNC=name   the function to fail (see the wrappers below)
+ *   FAULT_NTH=n       which call fails (1 = the first)
+ *   FAULT_ERRNO=e     the errno it fails with
+ *   FAULT_MARK=path   created when the fault is injected, so the driver
+ *                     knows when n has passed the last call
+ *
+ * close_range and getdents64 go through syscall(); their names here are
+ * "close_range" and "getdents64".  execvp removes LD_PRELOAD before the
+ * real call, so COMMAND (the probe) runs without the shim. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+static long calls;
+
+/* True when this call of `name` is the one to fail. */
+static int inject(const char *name)
+{
+	const char *f = getenv("FAULT_FUNC"), *n = getenv("FAULT_NTH");
+
+	if (!f || !n || strcmp(f, name) != 0)
+		return 0;
+	if (++calls != atol(n))
+		return 0;
+	const char *mark = getenv("FAULT_MARK");
+	if (mark) {
+		/* The raw syscall: open() here would recurse into the wrapper. */
+		long fd = syscall(SYS_openat, AT_FDCWD, mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			syscall(SYS_close, fd);
+	}
+	const char *e = getenv("FAULT_ERRNO");
+	errno = e ? atoi(e) : EIO;
+	return 1;
+}
+
+/* dlsym returns an object pointer; through uintptr_t to a function pointer,
+ * as POSIX requires to work. */
+#define REAL(name) ((__typeof__(&name))(uintptr_t)dlsym(RTLD_NEXT, #name))
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = (mode_t)va_arg(ap, int);
+	va_end(ap);
+	if (inject("open"))
+		return -1;
+	return REAL(open)(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = (mode_t)va_arg(ap, int);
+	va_end(ap);
+	if (inject("open"))
+		return -1;
+	return REAL(open64)(path, flags, mode);
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (inject("fcntl"))
+		return -1;
+	return REAL(fcntl)(fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, long);
+	va_end(ap);
+	if (inject("fcntl"))
+		return -1;
+	return REAL(fcntl64)(fd, cmd, arg);
+}
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (inject("poll"))
+		return -1;
+	return REAL(poll)(fds, n, timeout);
+}
+
+/* Linux releases the descriptor even when close() reports an error (EINTR,
+ * EIO), so the injected failure closes it first, as the kernel would. */
+int close(int fd)
+{
+	int r = REAL(close)(fd);
+
+	if (r == 0 && inject("close"))
+		return -1;
+	return r;
+}
+
+int dup2(int a, int b)
+{
+	if (inject("dup2"))
+		return -1;
+	return REAL(dup2)(a, b);
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+	if (inject("read"))
+		return -1;
+	return REAL(read)(fd, buf, n);
+}
+
+ssize_t readlink(const char *path, char *buf, size_t n)
+{
+	if (inject("readlink"))
+		return -1;
+	return REAL(readlink)(path, buf, n);
+}
+
+int fstat(int fd, struct stat *st)
+{
+	if (inject("fstat"))
+		return -1;
+	return REAL(fstat)(fd, st);
+}
+
+int fstatfs(int fd, struct statfs *st)
+{
+	if (inject("fstatfs"))
+		return -1;
+	return REAL(fstatfs)(fd, st);
+}
+
+int statfs(const char *path, struct statfs *st)
+{
+	if (inject("statfs"))
+		return -1;
+	return REAL(statfs)(path, st);
+}
+
+int getrlimit(__rlimit_resource_t res, struct rlimit *rl)
+{
+	if (inject("getrlimit"))
+		return -1;
+	return REAL(getrlimit)(res, rl);
+}
+
+int getresuid(uid_t *r, uid_t *e, uid_t *s)
+{
+	if (inject("getresuid"))
+		return -1;
+	return REAL(getresuid)(r, e, s);
+}
+
+int getresgid(gid_t *r, gid_t *e, gid_t *s)
+{
+	if (inject("getresgid"))
+		return -1;
+	return REAL(getresgid)(r, e, s);
+}
+
+int setresuid(uid_t r, uid_t e, uid_t s)
+{
+	if (inject("setresuid"))
+		return -1;
+	return REAL(setresuid)(r, e, s);
+}
+
+int setresgid(gid_t r, gid_t e, gid_t s)
+{
+	if (inject("setresgid"))
+		return -1;
+	return REAL(setresgid)(r, e, s);
+}
+
+int setenv(const char *name, const char *value, int overwrite)
+{
+	if (inject("setenv"))
+		return -1;
+	return REAL(setenv)(name, value, overwrite);
+}
+
+long syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (nr == SYS_close_range && inject("close_range"))
+		return -1;
+	if (nr == SYS_getdents64 && inject("getdents64"))
+		return -1;
+	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+int execvp(const char *file, char *const argv[])
+{
+	if (inject("execvp"))
+		return -1;
+	unsetenv("LD_PRELOAD");
+	return REAL(execvp)(file, argv);
+}
