@@ -294,7 +294,11 @@ int main(int argc, char *argv[])
 
 	size_t nsc = sizeof(scenarios) / sizeof(scenarios[0]);
 	size_t nf = sizeof(faults) / sizeof(faults[0]);
-	printf("1..%zu\n", 2 * nsc * (nf * 4 + 1));
+	size_t per_scenario = 1; /* the baseline */
+	for (size_t f = 0; f < nf; f++)
+		for (size_t e = 0; e < 4 && faults[f].errnos[e]; e++)
+			per_scenario++;
+	printf("1..%zu\n", 2 * nsc * per_scenario);
 	for (int blocked = 0; blocked <= 1; blocked++) {
 		for (size_t s = 0; s < nsc; s++) {
 			/* The baseline, nothing injected: the exact table, or 125 for a
@@ -318,18 +322,14 @@ int main(int argc, char *argv[])
 				continue;
 			}
 			for (size_t f = 0; f < nf; f++) {
-				for (size_t e = 0; e < 4; e++) {
+				for (size_t e = 0; e < 4 && faults[f].errnos[e]; e++) {
 					int err = faults[f].errnos[e];
 					const char *func = faults[f].func;
 					char name[200];
 					test++;
 					snprintf(name, sizeof(name), "%s -> %s, %s%s", func,
-						 err ? strerrorname_np(err) : "-", scenarios[s].name,
+						 strerrorname_np(err), scenarios[s].name,
 						 blocked ? ", close_range blocked" : "");
-					if (!err) {
-						printf("ok %d - %s # SKIP no such errno in the list\n", test, name);
-						continue;
-					}
 					int bad = 0, nth;
 					why[0] = '\0';
 					for (nth = 1; nth <= MAX_N && !bad; nth++) {
