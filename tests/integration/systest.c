@@ -1,0 +1,471 @@
+/* systest.c: closefds against real descriptor tables, in every hostile
+ * environment, with every method.
+ *
+ * Each case opens descriptors of every kind at chosen numbers (in a forked
+ * child), runs closefds with fdprobe as COMMAND, and compares what the
+ * probe inherited with the exact expected table: the same numbers, each
+ * with the device:inode of the descriptor it must be (itself, or the
+ * source of a move), none close-on-exec.  Where closefds must refuse, the
+ * status must be 125 with one "closefds: " line and the probe must not
+ * have run.  Output: TAP.
+ *
+ * Usage: systest CLOSEFDS FDPROBE */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#define NOBODY 65534
+#define DEVNULL_FROM (-2) /* expect: /dev/null */
+
+struct placement {
+	int fd; /* 0 ends the list: nothing is ever placed at 0 */
+	enum tl_kind kind;
+};
+
+struct expect {
+	int fd;   /* 0 ends the list */
+	int from; /* the descriptor of the "before" table whose identity fd has */
+};
+
+struct tcase {
+	const char *name;
+	struct placement place[16];
+	const char *args[16];
+	struct expect want[16]; /* besides 0, 1 and 2 */
+	bool refuse;            /* closefds must exit 125 */
+	int soft_limit;         /* lower the soft RLIMIT_NOFILE to this first */
+	int bulk_lo, bulk_hi;   /* also open /dev/null at every number in range */
+	bool fill_table;        /* open until EMFILE just before the exec */
+	int close_stdio;        /* bit n: close descriptor n first */
+	bool plain_only;        /* one environment and method is enough */
+};
+
+/* Every kind, at spread numbers: 3, adjacent pairs, 1023/1024 (a table
+ * size boundary) and near the 20000 limit. */
+#define SPREAD                                                                              \
+	{ 3, TL_FILE }, { 4, TL_PIPE_R }, { 5, TL_SOCKPAIR }, { 100, TL_TCP }, { 101, TL_DIR }, \
+		{ 1023, TL_DEVNULL }, { 1024, TL_SOCKPAIR }, { 19990, TL_FILE },             \
+		{ 19999, TL_PIPE_R }
+
+static const struct tcase cases[] = {
+	{ .name = "spread, nothing kept", .place = { SPREAD }, .args = { NULL } },
+	{ .name = "-k 3", .place = { SPREAD }, .args = { "-k", "3", NULL }, .want = { { 3, 3 } } },
+	{ .name = "-k adjacent and ranges with holes",
+	  .place = { SPREAD },
+	  .args = { "-k", "4,5", "--keep-fd=1000-1030,19990-19999", NULL },
+	  .want = { { 4, 4 }, { 5, 5 }, { 1023, 1023 }, { 1024, 1024 }, { 19990, 19990 },
+		    { 19999, 19999 } } },
+	{ .name = "-k near the limit",
+	  .place = { SPREAD },
+	  .args = { "-k19999", NULL },
+	  .want = { { 19999, 19999 } } },
+	{ .name = "-p move", .place = { SPREAD }, .args = { "-p", "100:7", NULL }, .want = { { 7, 100 } } },
+	{ .name = "-p swap",
+	  .place = { SPREAD },
+	  .args = { "-p", "3:4", "-p", "4:3", NULL },
+	  .want = { { 3, 4 }, { 4, 3 } } },
+	{ .name = "-p chain",
+	  .place = { SPREAD },
+	  .args = { "-p", "3:4", "-p", "4:5", NULL },
+	  .want = { { 4, 3 }, { 5, 4 } } },
+	{ .name = "-p fan-out and a cycle",
+	  .place = { SPREAD },
+	  .args = { "-p", "3:10", "-p", "3:11", "-p", "4:3", "-p", "5:4", NULL },
+	  .want = { { 3, 4 }, { 4, 5 }, { 10, 3 }, { 11, 3 } } },
+	{ .name = "-p onto stdout",
+	  .place = { SPREAD },
+	  .args = { "-p", "1024:1", NULL },
+	  .want = { { 1, 1024 } } },
+	{ .name = "-k of a closed descriptor", .place = { SPREAD }, .args = { "-k", "50", NULL }, .refuse = true },
+	{ .name = "-p from a closed descriptor", .place = { SPREAD }, .args = { "-p", "50:6", NULL }, .refuse = true },
+	{ .name = "malformed list", .place = { SPREAD }, .args = { "-k", "3,,4", NULL }, .refuse = true, .plain_only = true },
+	{ .name = "two sources, one target",
+	  .place = { SPREAD },
+	  .args = { "-p", "3:7", "-p", "4:7", NULL },
+	  .refuse = true,
+	  .plain_only = true },
+	{ .name = "target inside a kept range",
+	  .place = { SPREAD },
+	  .args = { "-k", "3-10", "-p", "100:6", NULL },
+	  .refuse = true,
+	  .plain_only = true },
+	{ .name = "descriptor above a lowered soft limit",
+	  .place = { { 15000, TL_FILE }, { 3, TL_PIPE_R } },
+	  .args = { NULL },
+	  .soft_limit = 1000 },
+	{ .name = "-k above a lowered soft limit",
+	  .place = { { 15000, TL_FILE }, { 3, TL_PIPE_R } },
+	  .args = { "-k", "15000", NULL },
+	  .want = { { 15000, 15000 } },
+	  .soft_limit = 1000 },
+	{ .name = "table full but for the slot ld.so needs",
+	  .place = { { 3, TL_FILE }, { 40, TL_SOCKPAIR } },
+	  .args = { "-k", "40", NULL },
+	  .want = { { 40, 40 } },
+	  .soft_limit = 64,
+	  .fill_table = true },
+	{ .name = "10000 open descriptors",
+	  .place = { { 19999, TL_TCP } },
+	  .args = { "-k", "5000-5002", NULL },
+	  .want = { { 5000, 5000 }, { 5001, 5001 }, { 5002, 5002 } },
+	  .bulk_lo = 3,
+	  .bulk_hi = 10002 },
+	{ .name = "stdin closed", .place = { SPREAD }, .close_stdio = 1 },
+	{ .name = "stdout closed", .place = { SPREAD }, .close_stdio = 2 },
+	{ .name = "stderr closed", .place = { SPREAD }, .close_stdio = 4 },
+	{ .name = "0, 1 and 2 closed", .place = { SPREAD }, .args = { "-k", "3", NULL }, .want = { { 3, 3 } }, .close_stdio = 7 },
+};
+
+static const char *const methods[] = { "auto", "close_range", "proc", "poll", "loop" };
+
+static int test_number, failures;
+
+static void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!ok)
+		failures++;
+}
+
+static void diag(const char *text)
+{
+	char copy[8192];
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+		printf("#   %s\n", line);
+}
+
+struct setup_arg {
+	const struct tcase *c;
+	enum tl_env env;
+};
+
+static int case_setup(void *p)
+{
+	const struct setup_arg *sa = p;
+	const struct tcase *c = sa->c;
+
+	for (int i = c->bulk_lo; c->bulk_hi && i <= c->bulk_hi; i++)
+		if (tl_place(TL_DEVNULL, i) < 0)
+			return -1;
+	for (size_t i = 0; i < 16 && c->place[i].fd; i++)
+		if (tl_place(c->place[i].kind, c->place[i].fd) < 0)
+			return -1;
+	for (int fd = 0; fd <= 2; fd++)
+		if (c->close_stdio & (1 << fd))
+			close(fd);
+	if (c->soft_limit) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+		rl.rlim_cur = (rlim_t)c->soft_limit;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+	}
+	return tl_env_apply(sa->env);
+}
+
+static int case_late(void *p)
+{
+	const struct setup_arg *sa = p;
+
+	/* Fill the table, then free the last slot: the dynamic loader needs one
+	 * descriptor to load libc, or closefds never starts (a full table inside
+	 * closefds itself is what tests/faults injects, EMFILE on every open). */
+	if (sa->c->fill_table) {
+		int last = -1, fd;
+		while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+			last = fd;
+		if (errno != EMFILE || last < 0)
+			return -1;
+		close(last);
+	}
+	return 0;
+}
+
+/* The refusal shape: 125, closefds' own message (unless stderr was closed
+ * at start: it went to /dev/null then), nothing run. */
+static bool refused(const struct tcase *c, const struct tl_run *run, char *why, size_t len)
+{
+	bool stderr_closed = c->close_stdio & 4;
+
+	if (run->status == 125 && !run->probe_ran &&
+	    (stderr_closed ? run->err[0] == '\0' : strncmp(run->err, "closefds: ", 10) == 0))
+		return true;
+	snprintf(why, len, "expected a refusal; got status %d, probe %s, stderr: %s", run->status,
+		 run->probe_ran ? "ran" : "did not run", run->err);
+	return false;
+}
+
+/* The probe's table must be exactly 0, 1, 2 and c->want, with the right
+ * identities, none close-on-exec. */
+static bool table_matches(const struct tcase *c, const struct tl_run *run, char *why, size_t len)
+{
+	const struct tl_report *b = &run->before, *a = &run->after;
+	char devnull[48];
+	int n_want = 3;
+	int fd_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	tl_identity(fd_null, devnull, sizeof(devnull));
+	close(fd_null);
+	if (run->status != 0 || !run->probe_ran) {
+		snprintf(why, len, "status %d, probe %s, stderr: %s", run->status,
+			 run->probe_ran ? "ran" : "did not run", run->err);
+		return false;
+	}
+	for (int fd = 0; fd <= 2; fd++) {
+		const char *want = (c->close_stdio & (1 << fd)) ? devnull : tl_report_identity(b, fd);
+		const char *got = tl_report_identity(a, fd);
+		/* A move onto a standard stream is checked with c->want. */
+		bool moved = false;
+		for (size_t i = 0; i < 16 && c->want[i].fd; i++)
+			moved |= c->want[i].fd == fd;
+		if (!moved && (!want || !got || strcmp(want, got) != 0)) {
+			snprintf(why, len, "descriptor %d is %s, expected %s", fd, got ? got : "closed",
+				 want ? want : "?");
+			return false;
+		}
+	}
+	for (size_t i = 0; i < 16 && c->want[i].fd; i++) {
+		const char *want = c->want[i].from == DEVNULL_FROM ? devnull
+								   : tl_report_identity(b, c->want[i].from);
+		const char *got = tl_report_identity(a, c->want[i].fd);
+		if (c->want[i].fd > 2)
+			n_want++;
+		if (!want || !got || strcmp(want, got) != 0) {
+			snprintf(why, len, "descriptor %d is %s, expected that of %d before (%s)",
+				 c->want[i].fd, got ? got : "closed", c->want[i].from, want ? want : "?");
+			return false;
+		}
+	}
+	for (int i = 0; i < a->n; i++) {
+		if (a->cloexec[i]) {
+			snprintf(why, len, "descriptor %d is close-on-exec", a->fd[i]);
+			return false;
+		}
+	}
+	if (a->n != n_want) {
+		size_t o = (size_t)snprintf(why, len, "expected %d descriptors, got %d:", n_want, a->n);
+		for (int i = 0; i < a->n && i < 40 && o < len; i++)
+			o += (size_t)snprintf(why + o, len - o, " %d", a->fd[i]);
+		return false;
+	}
+	return true;
+}
+
+static void run_case(const char *closefds, const char *probe, const struct tcase *c,
+		     enum tl_env env, const char *method)
+{
+	static struct tl_run run;
+	const char *args[24];
+	size_t n = 0;
+	char why[4096] = "";
+	struct setup_arg sa = { c, env };
+
+	if (strcmp(method, "auto") != 0) {
+		args[n++] = "-m";
+		args[n++] = method;
+	}
+	for (size_t i = 0; c->args[i]; i++)
+		args[n++] = c->args[i];
+	args[n] = NULL;
+
+	bool must_refuse = c->refuse ||
+			   (strcmp(method, "close_range") == 0 && tl_env_blocks_close_range(env)) ||
+			   (strcmp(method, "proc") == 0 && tl_env_hides_proc(env));
+	bool ok;
+	if (tl_run_closefds(closefds, probe, args, NULL, case_setup, case_late, &sa, &run) < 0) {
+		snprintf(why, sizeof(why), "could not run: %s", strerror(errno));
+		ok = false;
+	} else if (run.status >= 90 && run.status <= 94 && !run.probe_ran) {
+		snprintf(why, sizeof(why), "test setup failed (%d): %s", run.status, run.err);
+		ok = false;
+	} else {
+		ok = must_refuse ? refused(c, &run, why, sizeof(why))
+				 : table_matches(c, &run, why, sizeof(why));
+	}
+	result(ok, "%s [%s, %s]%s", c->name, tl_env_name(env), method,
+	       must_refuse ? ": refused" : ": exact table");
+	if (!ok)
+		diag(why);
+}
+
+/* argc == 0: a setuid program given no argv[0] would read its environment
+ * as arguments (CVE-2021-4034).  closefds must refuse. */
+static void test_argc_zero(const char *closefds)
+{
+	char errfile[128], err[512] = "";
+	int st;
+
+	snprintf(errfile, sizeof(errfile), "%s/argc0", tl_workdir());
+	pid_t pid = fork();
+	if (pid == 0) {
+		int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(e, 2);
+		char *argv[] = { NULL };
+		char *envp[] = { (char *)"-k", (char *)"3", NULL };
+		execve(closefds, argv, envp);
+		_exit(93);
+	}
+	waitpid(pid, &st, 0);
+	int fd = open(errfile, O_RDONLY);
+	ssize_t n = fd < 0 ? 0 : read(fd, err, sizeof(err) - 1);
+	err[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	result(WIFEXITED(st) && WEXITSTATUS(st) == 125 && strstr(err, "closefds: ") == err,
+	       "argc == 0 is refused with 125");
+}
+
+static int state_setup(void *p)
+{
+	(void)p;
+	sigset_t set;
+
+	signal(SIGUSR1, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	umask(027);
+	return chdir("/usr") == 0 && setenv("CLOSEFDS_TEST_VAR", "x y=z", 1) == 0 ? 0 : -1;
+}
+
+static void test_state_unchanged(const char *closefds, const char *probe)
+{
+	static struct tl_run run;
+	const char *args[] = { NULL };
+	bool ran = tl_run_closefds(closefds, probe, args, NULL, state_setup, NULL, NULL, &run) == 0 &&
+		   run.probe_ran;
+	const struct tl_report *b = &run.before, *a = &run.after;
+
+	result(ran && strcmp(b->env, "x y=z") == 0 && strcmp(a->env, b->env) == 0,
+	       "environment reaches COMMAND unchanged (%s)", a->env);
+	result(ran && strcmp(a->sigign, b->sigign) == 0 && strtoull(a->sigign, NULL, 16) & (1ULL << (SIGUSR1 - 1)),
+	       "ignored signals unchanged (%s)", a->sigign);
+	result(ran && strcmp(a->sigblk, b->sigblk) == 0 && strtoull(a->sigblk, NULL, 16) & (1ULL << (SIGUSR2 - 1)),
+	       "signal mask unchanged (%s)", a->sigblk);
+	result(ran && strcmp(a->cwd, "/usr") == 0, "working directory unchanged (%s)", a->cwd);
+	result(ran && strcmp(a->umask, "027") == 0, "umask unchanged (%s)", a->umask);
+}
+
+static int become_nobody(void *p)
+{
+	(void)p;
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0)
+		return -1;
+	return setresuid(NOBODY, NOBODY, NOBODY);
+}
+
+/* A copy of path in the work directory, owned by uid, mode 4755. */
+static int setuid_copy(const char *path, const char *name, uid_t uid, char *out, size_t len)
+{
+	char cmd[1024];
+
+	snprintf(out, len, "%s/%s", tl_workdir(), name);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", path, out);
+	if (system(cmd) != 0 || chown(out, uid, 0) < 0 || chmod(out, 04755) < 0)
+		return -1;
+	return 0;
+}
+
+static void test_setuid(const char *closefds, const char *probe)
+{
+	static struct tl_run run;
+	char suid_probe[256], suid_closefds[256], nobody_closefds[256], ctl[300];
+	const char *none[] = { NULL };
+
+	/* The control: a setuid-root copy of the probe itself, run as nobody,
+	 * must come up with euid 0, or this machine ignores setuid (nosuid
+	 * mount, no_new_privs) and the real test would prove nothing. */
+	if (setuid_copy(probe, "suid-probe", 0, suid_probe, sizeof(suid_probe)) < 0) {
+		printf("ok %d - setuid # SKIP cannot make a setuid copy\n", ++test_number);
+		return;
+	}
+	snprintf(ctl, sizeof(ctl), "%s/control", tl_workdir());
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (become_nobody(NULL) < 0)
+			_exit(91);
+		execl(suid_probe, suid_probe, ctl, (char *)NULL);
+		_exit(93);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	struct tl_report *r = &run.after;
+	if (tl_read_report(ctl, r) < 0 || strcmp(r->ids, "65534 0 0 65534 65534 65534") != 0) {
+		printf("ok %d - setuid # SKIP setuid has no effect here (control: '%s')\n",
+		       ++test_number, r->ids);
+		return;
+	}
+	result(true, "control: a setuid-root probe run as nobody gets euid 0");
+
+	if (setuid_copy(closefds, "suid-closefds", 0, suid_closefds, sizeof(suid_closefds)) < 0 ||
+	    tl_run_closefds(suid_closefds, probe, none, NULL, become_nobody, NULL, NULL, &run) < 0) {
+		result(false, "setuid-root closefds run as nobody");
+		return;
+	}
+	result(run.status == 0 && run.probe_ran &&
+		       strcmp(run.after.ids, "65534 65534 65534 65534 65534 65534") == 0,
+	       "setuid-root closefds run as nobody: COMMAND has only nobody's ids (%s)",
+	       run.after.ids);
+
+	/* Root calling a copy that is setuid to nobody keeps root: dropping to
+	 * the real ids is right, and root may take any id back by right. */
+	if (setuid_copy(closefds, "nobody-closefds", NOBODY, nobody_closefds,
+			sizeof(nobody_closefds)) < 0 ||
+	    tl_run_closefds(nobody_closefds, probe, none, NULL, NULL, NULL, NULL, &run) < 0) {
+		result(false, "closefds setuid to nobody run by root");
+		return;
+	}
+	result(run.status == 0 && run.probe_ran && strcmp(run.after.ids, "0 0 0 0 0 0") == 0,
+	       "closefds setuid to nobody run by root: COMMAND runs as root (%s, status %d)",
+	       run.after.ids, run.status);
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: systest CLOSEFDS FDPROBE\n");
+		return 2;
+	}
+	const char *closefds = argv[1], *probe = argv[2];
+	size_t n_methods = sizeof(methods) / sizeof(methods[0]);
+	size_t planned = 0;
+
+	chmod(tl_workdir(), 01777); /* the probe runs as nobody in the setuid case */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		planned += cases[i].plain_only ? 1 : TL_ENV_COUNT * n_methods;
+	printf("1..%zu\n", planned + 1 + 5 + 3);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct tcase *c = &cases[i];
+		for (int env = 0; env < (c->plain_only ? 1 : TL_ENV_COUNT); env++)
+			for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++)
+				run_case(closefds, probe, c, (enum tl_env)env, methods[m]);
+	}
+	test_argc_zero(closefds);
+	test_state_unchanged(closefds, probe);
+	test_setuid(closefds, probe);
+	tl_cleanup();
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,381 @@
+/* testlib.c: hostile environments, descriptors of every kind, and running
+ * closefds with the probe.  See testlib.h. */
+#include "testlib.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const env_names[TL_ENV_COUNT] = {
+	[TL_PLAIN] = "plain",
+	[TL_CR_EPERM] = "close_range EPERM",
+	[TL_CR_ENOSYS] = "close_range ENOSYS",
+	[TL_NO_PROC] = "/proc unmounted",
+	[TL_TMPFS_PROC] = "tmpfs over /proc",
+	[TL_CR_EPERM_NO_PROC] = "close_range EPERM + /proc unmounted",
+};
+
+const char *tl_env_name(enum tl_env env)
+{
+	return env_names[env];
+}
+
+bool tl_env_blocks_close_range(enum tl_env env)
+{
+	return env == TL_CR_EPERM || env == TL_CR_ENOSYS || env == TL_CR_EPERM_NO_PROC;
+}
+
+bool tl_env_hides_proc(enum tl_env env)
+{
+	return env == TL_NO_PROC || env == TL_TMPFS_PROC || env == TL_CR_EPERM_NO_PROC;
+}
+
+int tl_block_close_range(int err)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_close_range, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* A private mount namespace whose /proc is gone (unmounted) or is an
+ * empty tmpfs, as in chroots and sandboxes. */
+static int hide_proc(bool tmpfs)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	if (tmpfs)
+		return mount("tmpfs", "/proc", "tmpfs", 0, "size=64k");
+	return umount2("/proc", MNT_DETACH);
+}
+
+int tl_env_apply(enum tl_env env)
+{
+	if (tl_env_hides_proc(env) && hide_proc(env == TL_TMPFS_PROC) < 0)
+		return -1;
+	if (env == TL_CR_ENOSYS)
+		return tl_block_close_range(ENOSYS);
+	if (tl_env_blocks_close_range(env))
+		return tl_block_close_range(EPERM);
+	return 0;
+}
+
+static int open_kind(enum tl_kind kind)
+{
+	int p[2], s;
+	struct sockaddr_in a;
+
+	switch (kind) {
+	case TL_FILE:
+		return open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	case TL_DIR:
+		return open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	case TL_DEVNULL:
+		return open("/dev/null", O_RDWR | O_CLOEXEC);
+	case TL_PIPE_R:
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return -1;
+		close(p[1]);
+		return p[0];
+	case TL_SOCKPAIR:
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+			return -1;
+		close(p[1]);
+		return p[0];
+	case TL_TCP:
+		s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s < 0)
+			return -1;
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0) {
+			close(s);
+			return -1;
+		}
+		return s;
+	}
+	return -1;
+}
+
+int tl_place(enum tl_kind kind, int fd)
+{
+	int t = open_kind(kind);
+
+	if (t < 0)
+		return -1;
+	if (t != fd) {
+		if (dup2(t, fd) < 0) {
+			close(t);
+			return -1;
+		}
+		close(t);
+		return 0; /* dup2 leaves the new descriptor inheritable */
+	}
+	return fcntl(fd, F_SETFD, 0);
+}
+
+void tl_identity(int fd, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%lu:%lu", (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+}
+
+/* A line of /proc/self/status without /proc: the masks from the calls. */
+static void signal_state(char *ign, size_t ignlen, char *blk, size_t blklen)
+{
+	unsigned long long ignored = 0, blocked = 0;
+	sigset_t set;
+
+	sigprocmask(SIG_BLOCK, NULL, &set);
+	for (int sig = 1; sig < 64 && sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			ignored |= 1ULL << (sig - 1);
+		if (sigismember(&set, sig) == 1)
+			blocked |= 1ULL << (sig - 1);
+	}
+	snprintf(ign, ignlen, "%llx", ignored);
+	snprintf(blk, blklen, "%llx", blocked);
+}
+
+int tl_write_report(const char *path)
+{
+	/* List first, into memory; the report file is opened afterwards so it
+	 * is not listed.  fcntl on every slot below the hard RLIMIT_NOFILE:
+	 * independent of /proc and of poll(), which closefds uses.  (Above it
+	 * only a descriptor opened before the hard limit was lowered could be,
+	 * and no test does that.) */
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap), ign[32], blk[32], cwd[512];
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+
+	if (!buf)
+		return -1;
+	struct rlimit rl;
+	int bound = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (1 << 20))
+		bound = (int)rl.rlim_max;
+	for (int fd = 0; fd < bound; fd++) {
+		int flags = fcntl(fd, F_GETFD);
+		char id[48];
+		if (flags < 0)
+			continue;
+		tl_identity(fd, id, sizeof(id));
+		if (len + 100 > cap)
+			break;
+		len += (size_t)snprintf(buf + len, cap - len, "fd %d %s %d\n", fd, id,
+					(flags & FD_CLOEXEC) != 0);
+	}
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	signal_state(ign, sizeof(ign), blk, sizeof(blk));
+	mode_t m = umask(0);
+	umask(m);
+	const char *var = getenv("CLOSEFDS_TEST_VAR");
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "?");
+	len += (size_t)snprintf(buf + len, cap - len,
+				"ids %u %u %u %u %u %u\nsigign %s\nsigblk %s\ncwd %s\numask %03o\nenv %s\n",
+				r, e, s, rg, eg, sg, ign, blk, cwd, (unsigned)m, var ? var : "(unset)");
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int ok = out >= 0 && write(out, buf, len) == (ssize_t)len;
+	if (out >= 0)
+		close(out);
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+	dst[strcspn(dst, "\n")] = '\0';
+}
+
+int tl_read_report(const char *path, struct tl_report *rep)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+
+	if (!f)
+		return -1;
+	rep->n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		int fd, cloexec;
+		char id[48];
+		if (sscanf(line, "fd %d %47s %d", &fd, id, &cloexec) == 3 && rep->n < TL_MAX_FDS) {
+			rep->fd[rep->n] = fd;
+			snprintf(rep->id[rep->n], sizeof(rep->id[0]), "%s", id);
+			rep->cloexec[rep->n] = cloexec;
+			rep->n++;
+		} else if (strncmp(line, "ids ", 4) == 0) {
+			copy_field(rep->ids, sizeof(rep->ids), line + 4);
+		} else if (strncmp(line, "sigign ", 7) == 0) {
+			copy_field(rep->sigign, sizeof(rep->sigign), line + 7);
+		} else if (strncmp(line, "sigblk ", 7) == 0) {
+			copy_field(rep->sigblk, sizeof(rep->sigblk), line + 7);
+		} else if (strncmp(line, "cwd ", 4) == 0) {
+			copy_field(rep->cwd, sizeof(rep->cwd), line + 4);
+		} else if (strncmp(line, "umask ", 6) == 0) {
+			copy_field(rep->umask, sizeof(rep->umask), line + 6);
+		} else if (strncmp(line, "env ", 4) == 0) {
+			copy_field(rep->env, sizeof(rep->env), line + 4);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+const char *tl_report_identity(const struct tl_report *r, int fd)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->fd[i] == fd)
+			return r->id[i];
+	return NULL;
+}
+
+static char workdir[64];
+
+const char *tl_workdir(void)
+{
+	if (!workdir[0]) {
+		snprintf(workdir, sizeof(workdir), "/tmp/closefds-test.XXXXXX");
+		if (!mkdtemp(workdir)) {
+			perror("mkdtemp");
+			exit(2);
+		}
+		chmod(workdir, 0755); /* the setuid case runs as nobody */
+	}
+	return workdir;
+}
+
+void tl_cleanup(void)
+{
+	char cmd[128];
+
+	if (!workdir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", workdir);
+}
+
+/* Drop the lines AddressSanitizer prints about a missing /proc ("==N==..."):
+ * they are the sanitizer's, not closefds'. */
+static void strip_sanitizer_noise(char *s)
+{
+	char *w = s;
+
+	for (char *line = s; *line;) {
+		char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		if (strncmp(line, "==", 2) != 0) {
+			memmove(w, line, len);
+			w += len;
+		}
+		line += len;
+	}
+	*w = '\0';
+}
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+int tl_run_closefds(const char *closefds, const char *probe, const char *const *args,
+		    char *const *envp, tl_setup_fn setup, tl_setup_fn late, void *arg,
+		    struct tl_run *run)
+{
+	char report[128], before[128], errfile[128];
+	const char *argv[64];
+	size_t a = 0;
+	int st;
+
+	snprintf(report, sizeof(report), "%s/after", tl_workdir());
+	snprintf(before, sizeof(before), "%s/before", tl_workdir());
+	snprintf(errfile, sizeof(errfile), "%s/stderr", tl_workdir());
+	unlink(report);
+	unlink(before);
+	unlink(errfile);
+	argv[a++] = closefds;
+	for (size_t i = 0; args[i] && a < 58; i++)
+		argv[a++] = args[i];
+	argv[a++] = "--";
+	argv[a++] = probe;
+	argv[a++] = report;
+	argv[a] = NULL;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (e < 0 || dup2(e, 2) < 0)
+			_exit(90);
+		close(e);
+		if (setup && setup(arg) < 0) {
+			dprintf(2, "test setup failed: %s\n", strerror(errno));
+			_exit(91);
+		}
+		if (tl_write_report(before) < 0)
+			_exit(92);
+		if (late && late(arg) < 0)
+			_exit(94);
+		extern char **environ;
+		execve(closefds, (char *const *)argv, envp ? envp : environ);
+		_exit(93);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	run->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	slurp(errfile, run->err, sizeof(run->err));
+	strip_sanitizer_noise(run->err);
+	run->probe_ran = access(report, F_OK) == 0;
+	memset(&run->after, 0, sizeof(run->after));
+	memset(&run->before, 0, sizeof(run->before));
+	if (tl_read_report(before, &run->before) < 0)
+		return -1;
+	if (run->probe_ran && tl_read_report(report, &run->after) < 0)
+		return -1;
+	return 0;
+}

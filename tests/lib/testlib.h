@@ -1,0 +1,96 @@
+/* testlib.h: what the system tests share: the hostile environments, opening
+ * descriptors of every kind at chosen numbers, running closefds in a forked
+ * child with fdprobe as COMMAND, and reading what the probe saw. */
+#ifndef CLOSEFDS_TESTLIB_H
+#define CLOSEFDS_TESTLIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Environments a child can be put in before it execs closefds. */
+enum tl_env {
+	TL_PLAIN,
+	TL_CR_EPERM,       /* seccomp: close_range -> EPERM */
+	TL_CR_ENOSYS,      /* seccomp: close_range -> ENOSYS */
+	TL_NO_PROC,        /* unshare -m, /proc unmounted */
+	TL_TMPFS_PROC,     /* unshare -m, a tmpfs over /proc */
+	TL_CR_EPERM_NO_PROC,
+	TL_ENV_COUNT,
+};
+
+const char *tl_env_name(enum tl_env env);
+bool tl_env_blocks_close_range(enum tl_env env);
+bool tl_env_hides_proc(enum tl_env env);
+/* Put the calling process in env.  0 or -1 (errno set). */
+int tl_env_apply(enum tl_env env);
+/* close_range -> err for this process and what it execs. */
+int tl_block_close_range(int err);
+
+/* Kinds of descriptor to open. */
+enum tl_kind {
+	TL_FILE,     /* a regular file */
+	TL_DIR,      /* a directory */
+	TL_DEVNULL,  /* /dev/null */
+	TL_PIPE_R,   /* read end of a pipe (its write end is closed) */
+	TL_SOCKPAIR, /* one end of a UNIX socketpair */
+	TL_TCP,      /* a TCP socket listening on 127.0.0.1 */
+};
+
+/* Open a descriptor of kind at number fd, inheritable.  0 or -1. */
+int tl_place(enum tl_kind kind, int fd);
+
+/* Identity of an open descriptor: "dev ino", or "-" if it is not open. */
+void tl_identity(int fd, char *buf, size_t size);
+
+/* What fdprobe reported: descriptors and their identities, plus the
+ * process state that closefds must not change. */
+#define TL_MAX_FDS 12000
+struct tl_report {
+	int n;
+	int fd[TL_MAX_FDS];
+	char id[TL_MAX_FDS][48];
+	int cloexec[TL_MAX_FDS];
+	char ids[128];     /* "r e s rg eg sg" */
+	char sigign[32];   /* SigIgn mask, hex */
+	char sigblk[32];   /* SigBlk mask, hex */
+	char cwd[512];
+	char umask[16];
+	char env[256];     /* CLOSEFDS_TEST_VAR, or "(unset)" */
+};
+
+/* Everything about one run of closefds. */
+struct tl_run {
+	int status;        /* exit status, or 128 + signal */
+	bool probe_ran;
+	char err[4096];    /* closefds' stderr, sanitizer noise removed */
+	struct tl_report before; /* the table just before the exec of closefds */
+	struct tl_report after;  /* what the probe saw */
+};
+
+/* Fork; in the child call setup(arg) (which may open descriptors, change
+ * limits, apply an environment; returning -1 aborts), then exec closefds
+ * with args, "--", the probe and its report path.  envp NULL: the parent's
+ * environment.  late(arg), if not NULL, runs after the "before" report is
+ * written, just before the exec (to fill the table, say).  Returns 0 or -1. */
+typedef int (*tl_setup_fn)(void *arg);
+int tl_run_closefds(const char *closefds, const char *probe, const char *const *args,
+		    char *const *envp, tl_setup_fn setup, tl_setup_fn late, void *arg,
+		    struct tl_run *run);
+
+/* Write the calling process's table (and state) to path, in the format
+ * tl_read_report() reads; the file itself is opened after the listing.
+ * 0 or -1. */
+int tl_write_report(const char *path);
+
+/* Read a report file.  0 or -1. */
+int tl_read_report(const char *path, struct tl_report *r);
+
+/* The identity of fd in r, or NULL if r does not have it. */
+const char *tl_report_identity(const struct tl_report *r, int fd);
+
+/* A private temporary directory for the runs, removed by tl_cleanup(). */
+const char *tl_workdir(void);
+void tl_cleanup(void);
+
+#endif
