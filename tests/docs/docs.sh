@@ -1,0 +1,84 @@
+#!/bin/sh
+# docs.sh: the promises users read agree with the program: --help, the man
+# page and the README name the same options and exit codes, the man page
+# SYNOPSIS is the usage line, the man page lints clean, and the README's
+# test command is the one CI runs.  TAP output.
+# Usage: docs.sh CLOSEFDS SOURCE_ROOT
+set -u
+closefds=$1
+root=$2
+man=$root/man/closefds.1
+readme=$root/README.md
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+
+help=$("$closefds" --help)
+
+# Every option --help lists, long and short, is in the man page and README.
+options=$(printf '%s\n' "$help" | grep -oE '(^|[ ,])--?[a-zA-Z][a-z-]*' | tr -d ' ,' | sort -u)
+for opt in $options; do
+	# In mdoc a dash is written \- or Fl adds it: look for the name.
+	name=$(printf '%s' "$opt" | sed 's/^-*//')
+	if [ "${opt#--}" != "$opt" ]; then
+		in_man=$(grep -cE "Fl \\\\-$name([^a-z-]|\$)" "$man")
+	else
+		in_man=$(grep -cE "Fl $name( |\$|,)" "$man")
+	fi
+	in_readme=$(grep -c -- "$opt" "$readme")
+	if [ "$in_man" -gt 0 ] && [ "$in_readme" -gt 0 ]; then
+		ok "$opt is in the man page and the README"
+	else
+		not_ok "$opt: man page $in_man, README $in_readme"
+	fi
+done
+
+# The README's usage block is --help's option table, line for line.
+help_table=$(printf '%s\n' "$help" | sed -n '/^  -k, --keep-fd/,/^  -V, --version/p')
+readme_table=$(sed -n '/^  -k, --keep-fd/,/^  -V, --version/p' "$readme")
+if [ -n "$help_table" ] && [ "$help_table" = "$readme_table" ]; then
+	ok "README usage block is the --help option table"
+else
+	not_ok "README usage block differs from --help"
+fi
+
+if command -v mandoc >/dev/null 2>&1; then
+	synopsis=$(mandoc -Tascii "$man" | col -b | sed -n '/^SYNOPSIS/{n;p;}' | sed 's/^ *//')
+	usage=$(printf '%s\n' "$help" | head -n 1 | sed 's/^Usage: //')
+	if [ "$synopsis" = "$usage" ]; then
+		ok "man SYNOPSIS is the usage line ($usage)"
+	else
+		not_ok "man SYNOPSIS '$synopsis' is not the usage line '$usage'"
+	fi
+	lint=$(mandoc -Tlint -Wwarning "$man" 2>&1)
+	if [ -z "$lint" ]; then ok "mandoc -Tlint is clean"; else not_ok "mandoc -Tlint" "$lint"; fi
+else
+	n=$((n + 1)); echo "ok $n - man SYNOPSIS # SKIP mandoc is not installed"
+	n=$((n + 1)); echo "ok $n - mandoc -Tlint # SKIP mandoc is not installed"
+fi
+
+for code in 125 126 127; do
+	h=$(printf '%s\n' "$help" | grep -c "$code")
+	m=$(grep -c "^\.It $code\$" "$man")
+	r=$(grep -c "$code" "$readme")
+	if [ "$h" -gt 0 ] && [ "$m" -gt 0 ] && [ "$r" -gt 0 ]; then
+		ok "exit status $code is in --help, the man page and the README"
+	else
+		not_ok "exit status $code: --help $h, man $m, README $r"
+	fi
+done
+
+# Exactly two commands in the README, the second after "Run the tests:",
+# and .ci/run takes its command from there.
+blocks=$(grep -c '^```sh$' "$readme")
+test_cmd=$(sed -n '/^Run the tests:$/,/^```$/p' "$readme" | sed -n '/^```sh$/{n;p;q}')
+if [ "$blocks" -eq 2 ] && [ -n "$test_cmd" ] && grep -q "sed -n '/^Run the tests:\$/" "$root/.ci/run"; then
+	ok "README has two commands; CI runs its test command ($test_cmd)"
+else
+	not_ok "README commands: $blocks blocks, test command '$test_cmd'"
+fi
+if grep -q '^Prerequisites:' "$readme"; then ok "README has a prerequisites line"; else not_ok "README prerequisites line"; fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
