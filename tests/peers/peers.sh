@@ -1,0 +1,164 @@
+#!/bin/sh
+# peers.sh: closefds with the real programs around it: systemd's
+# socket-activate, GNU make's jobserver; and --audit, --verify, the
+# LISTEN_* checks.  TAP output.
+# Usage: peers.sh CLOSEFDS CLOSEFDS_TESTHOOKS PEER
+# shellcheck disable=SC2016 # single-quoted scripts are for the inner sh
+set -u
+closefds=$1
+testhooks=$2
+peer=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+
+# --- socket activation with the real systemd-socket-activate -------------
+if command -v systemd-socket-activate >/dev/null 2>&1; then
+	for keep in --listen-fds ""; do
+		answer=""
+		for attempt in 1 2 3 4 5; do
+			port=$(( (($$ * 7 + attempt * 7919) % 30000) + 20000 ))
+			# shellcheck disable=SC2086 # $keep is one word or none
+			systemd-socket-activate -l "127.0.0.1:$port" "$closefds" $keep -- "$peer" server \
+				>"$tmp/ssa.out" 2>"$tmp/ssa.err" &
+			pid=$!
+			answer=$("$peer" client "$port" 2>/dev/null)
+			wait "$pid"
+			status=$?
+			grep -q "Address already in use" "$tmp/ssa.err" || break
+		done
+		if [ -n "$keep" ]; then
+			if [ "$answer" = "hello LISTEN_FDS=1 LISTEN_PID=ok" ] && [ "$status" -eq 0 ]; then
+				ok "socket activation: closefds --listen-fds keeps the socket; LISTEN_PID is the server's"
+			else
+				not_ok "socket activation with --listen-fds" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
+			fi
+		else
+			if [ -z "$answer" ] && [ "$status" -eq 3 ] && grep -q "no socket on 3" "$tmp/ssa.err"; then
+				ok "socket activation without --listen-fds: the server finds no socket on 3"
+			else
+				not_ok "socket activation without --listen-fds" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
+			fi
+		fi
+	done
+else
+	skip "socket activation" "systemd-socket-activate is not installed (Debian package systemd)"
+	skip "socket activation without --listen-fds" "systemd-socket-activate is not installed"
+fi
+
+# --- --listen-fd: sockets at 3, 4; LISTEN_* set for the child ------------
+for method in auto close_range proc poll loop; do
+	out=$("$peer" listen-fd "$closefds" -m "$method" 2>&1)
+	if [ "$out" = "ok" ]; then
+		ok "--listen-fd 5:web --listen-fd 6 [$method]: sockets at 3 and 4, LISTEN_FDS=2, own LISTEN_PID, names web:unknown"
+	else
+		not_ok "--listen-fd [$method]" "$out"
+	fi
+done
+
+# --- --listen-fds error and no-op cases -----------------------------------
+check_listen() {
+	what=$1
+	want=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	case "$want" in
+	refuse)
+		if [ "$status" -eq 125 ] && grep -q '^closefds: ' "$tmp/err" && ! grep -q RAN "$tmp/out"; then
+			ok "$what: 125"
+		else
+			not_ok "$what: expected 125" "status $status" "$(cat "$tmp/err")"
+		fi ;;
+	*)
+		if [ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = "$want" ]; then
+			ok "$what: $want"
+		else
+			not_ok "$what" "status $status, got '$(cat "$tmp/out")', expected '$want'" "$(cat "$tmp/err")"
+		fi ;;
+	esac
+}
+probe='if [ -e /proc/self/fd/3 ]; then echo RAN 3; else echo RAN none; fi'
+# exec keeps the pid: "exec env ... closefds" makes LISTEN_PID=$$ ours.
+check_listen "LISTEN_PID of this process" "RAN 3" sh -c 'exec 3</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 exec "$1" --listen-fds -- sh -c "$2"' sh "$closefds" "$probe"
+check_listen "LISTEN_PID of another process: nothing kept" "RAN none" sh -c 'exec 3</dev/null; LISTEN_PID=1 LISTEN_FDS=1 exec "$1" --listen-fds -- sh -c "$2"' sh "$closefds" "$probe"
+check_listen "no LISTEN_* variables: nothing kept, no error" "RAN none" sh -c 'exec 3</dev/null; exec "$1" --listen-fds -- sh -c "$2"' sh "$closefds" "$probe"
+check_listen "malformed LISTEN_PID" refuse sh -c 'LISTEN_PID=12x LISTEN_FDS=1 exec "$1" --listen-fds -- echo RAN' sh "$closefds"
+check_listen "malformed LISTEN_FDS" refuse sh -c 'LISTEN_PID=$$ LISTEN_FDS=-1 exec "$1" --listen-fds -- echo RAN' sh "$closefds"
+check_listen "LISTEN_FDS that would overflow" refuse sh -c 'LISTEN_PID=$$ LISTEN_FDS=2147483647 exec "$1" --listen-fds -- echo RAN' sh "$closefds"
+check_listen "LISTEN_FDS naming closed descriptors" refuse sh -c 'exec 3</dev/null; LISTEN_PID=$$ LISTEN_FDS=3 exec "$1" --listen-fds -- echo RAN' sh "$closefds"
+long=$(printf '%0256d' 0)
+check_listen "--listen-fd name of 256 bytes" refuse "$closefds" --listen-fd "1:$long" -- echo RAN
+check_listen "--listen-fd name with a control character" refuse "$closefds" --listen-fd "$(printf '1:a\tb')" -- echo RAN
+
+# --- the GNU make jobserver ----------------------------------------------
+if command -v make >/dev/null 2>&1; then
+	cat >"$tmp/Makefile" <<'MAKEFILE'
+all:
+	+@$(CLOSEFDS) $(KEEP) -- $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) parts
+parts: a b c d
+a b c d:
+	@true
+MAKEFILE
+	make -s -j4 -f "$tmp/Makefile" CLOSEFDS="$closefds" KEEP=--keep-jobserver >"$tmp/out" 2>"$tmp/err"
+	s1=$?
+	make -s -j4 -f "$tmp/Makefile" CLOSEFDS="$closefds" KEEP= >"$tmp/out2" 2>"$tmp/err2"
+	s2=$?
+	if [ "$s1" -eq 0 ] && ! grep -q "jobserver unavailable" "$tmp/err"; then
+		ok "make -j4: a sub-make run through closefds --keep-jobserver keeps the jobserver"
+	else
+		not_ok "make with --keep-jobserver" "status $s1" "$(cat "$tmp/err")"
+	fi
+	if [ "$s2" -eq 0 ] && grep -q "jobserver unavailable" "$tmp/err2"; then
+		ok "make -j4 without --keep-jobserver: the sub-make warns 'jobserver unavailable' (the test can fail)"
+	else
+		not_ok "make without --keep-jobserver" "status $s2" "$(cat "$tmp/err2")"
+	fi
+	check_listen "malformed jobserver in MAKEFLAGS" refuse env MAKEFLAGS=" --jobserver-auth=3,x" "$closefds" --keep-jobserver -- echo RAN
+	check_listen "MAKEFLAGS without a jobserver: nothing kept, no error" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=-j4 exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
+	check_listen "the fifo: jobserver needs no descriptor" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=--jobserver-auth=fifo:/tmp/x exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
+else
+	skip "make jobserver" "make is not installed"
+fi
+
+# --- --audit reports exactly what --list would close, and closes nothing --
+exec 5</dev/null 6<"$tmp/Makefile"
+"$closefds" --list | awk -F '\t' 'NR > 1 && $2 == "close" { print $1 }' >"$tmp/would"
+"$closefds" --audit -- sh -c 'for fd in 5 6; do [ -e /proc/self/fd/$fd ] && echo open $fd; done' >"$tmp/out" 2>"$tmp/err"
+status=$?
+sed -n 's/^closefds: audit: would close \([0-9]*\) .*/\1/p' "$tmp/err" >"$tmp/audited"
+if [ "$status" -eq 0 ] && grep -qx 5 "$tmp/would" && cmp -s "$tmp/would" "$tmp/audited" &&
+	[ "$(cat "$tmp/out")" = "$(printf 'open 5\nopen 6')" ]; then
+	ok "--audit: one line per descriptor --list would close ($(tr '\n' ' ' <"$tmp/audited")), all kept open"
+else
+	not_ok "--audit" "status $status" "list: $(tr '\n' ' ' <"$tmp/would")" "audit: $(cat "$tmp/err")" "child: $(cat "$tmp/out")"
+fi
+
+# --- --verify passes normally, refuses a leak ----------------------------
+for method in auto close_range proc poll loop; do
+	rm -f "$tmp/ran"
+	"$closefds" --verify -m "$method" -k 6 -- touch "$tmp/ran" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 0 ] && [ -e "$tmp/ran" ] && [ ! -s "$tmp/err" ]; then
+		ok "--verify [$method]: passes"
+	else
+		not_ok "--verify [$method]" "status $status" "$(cat "$tmp/err")"
+	fi
+	rm -f "$tmp/ran"
+	CLOSEFDS_TEST_LEAK_FD=5 "$testhooks" --verify -m "$method" -k 6 -- touch "$tmp/ran" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 125 ] && [ ! -e "$tmp/ran" ] &&
+		grep -q "^closefds: --verify: descriptor 5 would leak to COMMAND" "$tmp/err"; then
+		ok "--verify [$method]: refuses when descriptor 5 is left open (test hook)"
+	else
+		not_ok "--verify catches a leak [$method]" "status $status" "$(cat "$tmp/err")"
+	fi
+done
+exec 5<&- 6<&-
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
