@@ -230,7 +230,8 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
+	if (o->n_moves > 0) /* o->moves is NULL without --pass-fd */
+		memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
 	for (size_t i = 0; i < o->n_listen; i++)
 		p->moves[o->n_moves + i] = (struct fd_move){
 			.src = o->listen[i].fd,

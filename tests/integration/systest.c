@@ -358,6 +358,8 @@ static void test_state_unchanged(const char *closefds, const char *probe)
 		   run.probe_ran;
 	const struct tl_report *b = &run.before, *a = &run.after;
 
+	if (!ran)
+		printf("# the probe did not run: status %d, stderr: %s\n", run.status, run.err);
 	result(ran && strcmp(b->env, "x y=z") == 0 && strcmp(a->env, b->env) == 0,
 	       "environment reaches COMMAND unchanged (%s)", a->env);
 	result(ran && strcmp(a->sigign, b->sigign) == 0 && strtoull(a->sigign, NULL, 16) & (1ULL << (SIGUSR1 - 1)),
