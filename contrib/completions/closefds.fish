@@ -1,0 +1,15 @@
+# fish completion for closefds(1)
+complete -c closefds -s k -l keep-fd -x -d 'Keep these descriptors (N or N-M, comma-separated)'
+complete -c closefds -s p -l pass-fd -x -d 'Hand FD to COMMAND as TARGET (FD[:TARGET])'
+complete -c closefds -s m -l method -x -a 'auto close_range proc poll loop' -d 'Closing method'
+complete -c closefds -s l -l list -d 'Print what would be kept and closed; run nothing'
+complete -c closefds -s v -l verbose -d 'Say which method ran'
+complete -c closefds -l listen-fds -d 'Keep socket activation descriptors'
+complete -c closefds -l listen-fd -x -d 'Hand FD as the next socket activation descriptor (FD[:NAME])'
+complete -c closefds -l keep-jobserver -d 'Keep the GNU make jobserver pipe'
+complete -c closefds -l audit -d 'Close nothing; report what would be closed'
+complete -c closefds -l verify -d 'Check the result; refuse to run on a leak'
+complete -c closefds -s h -l help -d 'Show usage'
+complete -c closefds -s V -l version -d 'Show version'
+# After the options: a command, completed with its own completions.
+complete -c closefds -n 'not __fish_seen_subcommand_from --' -a '(__fish_complete_subcommand --fcs-skip=1)'
