@@ -48,6 +48,7 @@ struct tcase {
 	int soft_limit;         /* lower the soft RLIMIT_NOFILE to this first */
 	int bulk_lo, bulk_hi;   /* also open /dev/null at every number in range */
 	bool fill_table;        /* open until EMFILE just before the exec */
+	bool static_build;      /* run closefds-static (skipped when not built) */
 	int close_stdio;        /* bit n: close descriptor n first */
 	bool plain_only;        /* one environment and method is enough */
 };
@@ -116,6 +117,13 @@ static const struct tcase cases[] = {
 	  .want = { { 40, 40 } },
 	  .soft_limit = 64,
 	  .fill_table = true },
+	{ .name = "full table at start (static build: no loader needs a slot)",
+	  .place = { { 3, TL_FILE }, { 40, TL_SOCKPAIR } },
+	  .args = { "-k", "40", NULL },
+	  .want = { { 40, 40 } },
+	  .soft_limit = 64,
+	  .fill_table = true,
+	  .static_build = true },
 	{ .name = "10000 open descriptors",
 	  .place = { { 19999, TL_TCP } },
 	  .args = { "-k", "5000-5002", NULL },
@@ -189,16 +197,17 @@ static int case_late(void *p)
 {
 	const struct setup_arg *sa = p;
 
-	/* Fill the table, then free the last slot: the dynamic loader needs one
-	 * descriptor to load libc, or closefds never starts (a full table inside
-	 * closefds itself is what tests/faults injects, EMFILE on every open). */
+	/* Fill the table.  For the dynamically linked closefds, free the last
+	 * slot again: the dynamic loader needs one descriptor to load libc, or
+	 * closefds never starts.  The static build starts with EMFILE for real. */
 	if (sa->c->fill_table) {
 		int last = -1, fd;
 		while ((fd = open("/dev/null", O_RDONLY)) >= 0)
 			last = fd;
 		if (errno != EMFILE || last < 0)
 			return -1;
-		close(last);
+		if (!sa->c->static_build)
+			close(last);
 	}
 	return 0;
 }
@@ -290,9 +299,11 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 		args[n++] = c->args[i];
 	args[n] = NULL;
 
+	/* proc needs a free slot to open /proc/self/fd: with a truly full
+	 * table it must refuse. */
 	bool must_refuse = c->refuse ||
 			   (strcmp(method, "close_range") == 0 && tl_env_blocks_close_range(env)) ||
-			   (strcmp(method, "proc") == 0 && tl_env_hides_proc(env));
+			   (strcmp(method, "proc") == 0 && (tl_env_hides_proc(env) || c->static_build));
 	bool ok;
 	if (tl_run_closefds(closefds, probe, args, NULL, case_setup, case_late, &sa, &run) < 0) {
 		snprintf(why, sizeof(why), "could not run: %s", strerror(errno));
@@ -446,11 +457,12 @@ static void test_setuid(const char *closefds, const char *probe)
 
 int main(int argc, char *argv[])
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: systest CLOSEFDS FDPROBE\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: systest CLOSEFDS FDPROBE [CLOSEFDS_STATIC]\n");
 		return 2;
 	}
 	const char *closefds = argv[1], *probe = argv[2];
+	const char *static_closefds = argc == 4 ? argv[3] : NULL;
 	size_t n_methods = sizeof(methods) / sizeof(methods[0]);
 	size_t planned = 0;
 
@@ -461,9 +473,16 @@ int main(int argc, char *argv[])
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct tcase *c = &cases[i];
-		for (int env = 0; env < (c->plain_only ? 1 : TL_ENV_COUNT); env++)
-			for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++)
-				run_case(closefds, probe, c, (enum tl_env)env, methods[m]);
+		for (int env = 0; env < (c->plain_only ? 1 : TL_ENV_COUNT); env++) {
+			for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++) {
+				if (c->static_build && !static_closefds)
+					printf("ok %d - %s # SKIP no static build (sanitizers, or no static libc)\n",
+					       ++test_number, c->name);
+				else
+					run_case(c->static_build ? static_closefds : closefds, probe, c,
+						 (enum tl_env)env, methods[m]);
+			}
+		}
 	}
 	test_argc_zero(closefds);
 	test_state_unchanged(closefds, probe);

@@ -125,6 +125,19 @@ else
 	skip "make jobserver" "make is not installed"
 fi
 
+# --- the new options show in --list -----------------------------------------
+exec 5</dev/null 6<"$tmp/Makefile" 7</dev/null
+MAKEFLAGS=" -j2 --jobserver-auth=6,7" "$closefds" --keep-jobserver --listen-fd 5:web --list >"$tmp/out" 2>"$tmp/err"
+status=$?
+exec 5<&- 6<&- 7<&-
+if [ "$status" -eq 0 ] && awk -F '\t' '$1 == 3 && $2 == "pass" && $3 == "/dev/null (from 5)" { p = 1 }
+	$1 == 5 && $2 == "close" { c = 1 } $1 == 6 && $2 == "keep" { k6 = 1 } $1 == 7 && $2 == "keep" { k7 = 1 }
+	END { exit !(p && c && k6 && k7) }' "$tmp/out"; then
+	ok "--list shows --listen-fd as pass to 3 and the jobserver pipe as keep"
+else
+	not_ok "--list with --listen-fd and --keep-jobserver" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+
 # --- --audit reports exactly what --list would close, and closes nothing --
 exec 5</dev/null 6<"$tmp/Makefile"
 "$closefds" --list | awk -F '\t' 'NR > 1 && $2 == "close" { print $1 }' >"$tmp/would"
