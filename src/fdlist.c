@@ -57,10 +57,10 @@ static const char *type_name(mode_t mode)
 
 void fd_describe(FILE *out, int fd, bool have_proc)
 {
-	char path[64], target[4096];
 	struct stat st;
 
 	if (have_proc) {
+		char path[64], target[4096];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		ssize_t n = readlink(path, target, sizeof(target) - 1);
 		if (n >= 0) {

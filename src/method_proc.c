@@ -17,11 +17,12 @@
 #endif
 
 #if IS_LINUX
+/* The kernel's record layout: every field is there for its offset. */
 struct linux_dirent64_hdr {
-	uint64_t d_ino;
-	int64_t d_off;
+	uint64_t d_ino; // cppcheck-suppress unusedStructMember
+	int64_t d_off; // cppcheck-suppress unusedStructMember
 	unsigned short d_reclen;
-	unsigned char d_type;
+	unsigned char d_type; // cppcheck-suppress unusedStructMember
 	char d_name[];
 };
 

@@ -68,18 +68,23 @@ int plan_check_open(const struct plan *p, int *bad_fd, const char **bad_option)
 
 int pass_apply(const struct plan *p, size_t *failed)
 {
-	int *temps = NULL;
+	int *temps;
 	int r = 0;
 
-	if (p->n_temps > 0) {
-		temps = malloc(p->n_temps * sizeof(*temps));
-		if (!temps)
-			return -ENOMEM;
-		for (size_t i = 0; i < p->n_temps; i++)
-			temps[i] = -1;
-	}
+	/* One more than needed, so there is always an array (no NULL case). */
+	temps = malloc((p->n_temps + 1) * sizeof(*temps));
+	if (!temps)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_temps; i++)
+		temps[i] = -1;
 	for (size_t i = 0; i < p->n_ops && r == 0; i++) {
 		const struct pass_op *op = &p->ops[i];
+		if ((op->from < 0 && PASS_TEMP_INDEX(op->from) >= p->n_temps) ||
+		    (op->to < 0 && PASS_TEMP_INDEX(op->to) >= p->n_temps)) {
+			r = -EINVAL; /* not a schedule pass_schedule() makes */
+			*failed = i;
+			break;
+		}
 		int from = op->from >= 0 ? op->from : temps[PASS_TEMP_INDEX(op->from)];
 		if (op->to < 0) {
 			/* Above every target, so no later copy overwrites it. */
@@ -185,7 +190,7 @@ static void test_hook_leak(int fd, int saved)
 #else
 static int test_hook_save(int *fd)
 {
-	(void)fd;
+	*fd = -1;
 	return -1;
 }
 
