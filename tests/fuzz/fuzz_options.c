@@ -1,0 +1,150 @@
+/* fuzz_options.c: libFuzzer target for the parser and the planner.
+ *
+ * The input is split at newlines into an argv for options_parse(); what
+ * parses goes through plan_build() and the results are checked:
+ *   - the keep set is normalized (sorted, disjoint, not touching) and
+ *     holds 0, 1, 2 and every target;
+ *   - gaps from 3 are never empty and never contain a kept number;
+ *   - the --pass-fd schedule, simulated on a map, leaves every target with
+ *     its source's original value, never reads an unset temp, and leaves
+ *     every other location alone.
+ * The raw input also goes to the MAKEFLAGS and LISTEN_* parsers.  Any
+ * violation aborts. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activation.h"
+#include "options.h"
+#include "plan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_ARGS 64
+
+static void check_set(const struct fd_set_ranges *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].lo > s->v[i].hi || s->v[i].lo < 0)
+			abort();
+		if (i > 0 && (long long)s->v[i - 1].hi + 1 >= s->v[i].lo)
+			abort();
+	}
+	struct fd_gap_iter it;
+	struct fd_gap g;
+	fd_gap_iter_init(&it, s, 3);
+	unsigned prev_hi = 2;
+	int gaps = 0;
+	while (fd_gap_next(&it, s, &g)) {
+		if (g.lo > g.hi || g.lo <= prev_hi)
+			abort();
+		if (g.lo <= 0x7fffffffU && fd_set_contains(s, (int)g.lo))
+			abort();
+		if (g.hi <= 0x7fffffffU && fd_set_contains(s, (int)g.hi))
+			abort();
+		prev_hi = g.hi;
+		if (++gaps > (int)s->n + 1)
+			abort();
+	}
+	if (prev_hi != ~0U)
+		abort();
+}
+
+/* A tiny map from location (fd, or temp as a negative number) to the
+ * original fd whose value it holds. */
+struct cell {
+	int loc;
+	int value;
+};
+
+static int *lookup(struct cell *m, size_t *n, int loc, int fill)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (m[i].loc == loc)
+			return &m[i].value;
+	m[*n].loc = loc;
+	m[*n].value = fill;
+	return &m[(*n)++].value;
+}
+
+static void check_schedule(const struct plan *p)
+{
+	size_t cap = 2 * p->n_moves + p->n_temps + 1, n = 0;
+	struct cell *m = calloc(cap, sizeof(*m));
+
+	if (!m)
+		abort();
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct pass_op *op = &p->ops[i];
+		int v = *lookup(m, &n, op->from, op->from); /* an fd holds itself */
+		if (v < 0)
+			abort(); /* read a temp never written */
+		*lookup(m, &n, op->to, -1) = v;
+		if (n > cap)
+			abort();
+	}
+	for (size_t i = 0; i < p->n_moves; i++) {
+		int got = *lookup(m, &n, p->moves[i].dst, p->moves[i].dst);
+		if (got != p->moves[i].src || !fd_set_contains(&p->keep, p->moves[i].dst))
+			abort();
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].loc < 0)
+			continue;
+		bool target = false;
+		for (size_t j = 0; j < p->n_moves; j++)
+			target |= p->moves[j].dst == m[i].loc;
+		if (!target && m[i].value != m[i].loc)
+			abort(); /* a copy landed where no move asked for one */
+	}
+	if (p->n_temps > p->n_moves)
+		abort();
+	free(m);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2], err[ERRBUF_SIZE];
+	int argc = 0;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+
+	int r, w, count;
+	(void)jobserver_parse(buf, &r, &w, err, sizeof(err));
+	(void)listen_env_parse("100", buf, 100, &count, err, sizeof(err));
+	(void)listen_name_valid(buf, strlen(buf));
+
+	argv[argc++] = (char *)"closefds";
+	for (char *s = buf; s && argc < MAX_ARGS;) {
+		char *nl = memchr(s, '\n', size - (size_t)(s - buf));
+		if (nl)
+			*nl = '\0';
+		argv[argc++] = s;
+		s = nl ? nl + 1 : NULL;
+	}
+	argv[argc] = NULL;
+
+	struct options o;
+	struct plan p;
+	const struct plan_env env = { .listen_pid = "100", .listen_fds = "2",
+				      .listen_fdnames = "a:b", .makeflags = "-j --jobserver-auth=7,8",
+				      .pid = 100 };
+	options_init(&o);
+	plan_init(&p);
+	if (options_parse(&o, argc, argv, err, sizeof(err)) == 0) {
+		check_set(&o.keep);
+		if (plan_build(&p, &o, &env, err, sizeof(err)) == 0) {
+			check_set(&p.keep);
+			if (!fd_set_contains(&p.keep, 0) || !fd_set_contains(&p.keep, 2))
+				abort();
+			check_schedule(&p);
+		}
+	}
+	plan_free(&p);
+	options_free(&o);
+	free(buf);
+	return 0;
+}
