@@ -282,7 +282,10 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			o->version = true;
 			return 0;
 		case ':':
-			return fail(err, errlen, "option '%s' requires an argument", argv[optind - 1]);
+			/* A required argument is the next word, whatever it is, so it
+			 * is missing only after the last one: name that.  (Not
+			 * argv[optind - 1]: musl moves optind past argc here.) */
+			return fail(err, errlen, "option '%s' requires an argument", argv[argc - 1]);
 		default:
 			if (optopt)
 				return fail(err, errlen, "invalid option '-%c'", optopt);

@@ -5,9 +5,42 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#if __has_include(<linux/seccomp.h>)
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#else
+/* musl-gcc sees no kernel headers: the few ABI values used here. */
+struct sock_filter {
+	unsigned short code;
+	unsigned char jt, jf;
+	unsigned int k;
+};
+struct sock_fprog {
+	unsigned short len;
+	struct sock_filter *filter;
+};
+struct seccomp_data {
+	int nr;
+	unsigned int arch;
+	unsigned long long instruction_pointer;
+	unsigned long long args[6];
+};
+#define BPF_LD 0x00
+#define BPF_W 0x00
+#define BPF_ABS 0x20
+#define BPF_JMP 0x05
+#define BPF_JEQ 0x10
+#define BPF_K 0x00
+#define BPF_RET 0x06
+#define BPF_STMT(code, k) { (unsigned short)(code), 0, 0, k }
+#define BPF_JUMP(code, k, jt, jf) { (unsigned short)(code), jt, jf, k }
+#define SECCOMP_MODE_FILTER 2
+#define SECCOMP_RET_ALLOW 0x7fff0000U
+#define SECCOMP_RET_ERRNO 0x00050000U
+#define SECCOMP_RET_DATA 0x0000ffffU
+#define AUDIT_ARCH_X86_64 0xc000003eU
+#endif
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +56,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef __NR_close_range
+#define __NR_close_range 436 /* the same on every architecture */
+#endif
 
 static const char *const env_names[TL_ENV_COUNT] = {
 	[TL_PLAIN] = "plain",
