@@ -171,6 +171,29 @@ else
 	echo "ok $n - --list without /proc # SKIP cannot unmount /proc here"
 fi
 
+# Thousands of --keep-fd items and a long argument list: handled, and
+# memory stays bounded (peak RSS within 8 MB of a plain run).
+if [ -x /usr/bin/time ]; then
+	big=$(seq 1000 2 9000 | sed 's/.*/&-&/' | paste -sd, -)
+	set --
+	i=0
+	while [ $i -lt 1000 ]; do set -- "$@" -k "$((20000 + i))-$((20000 + i))"; i=$((i + 1)); done
+	/usr/bin/time -f %M -o "$tmp/rss0" "$closefds" -- true
+	# shellcheck disable=SC2016 # $# is for the inner sh
+	/usr/bin/time -f %M -o "$tmp/rss1" "$closefds" -k "$big" "$@" -- sh -c 'exit $(($# == 20000 ? 0 : 1))' sh $(seq 1 20000) >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	rss0=$(tail -n 1 "$tmp/rss0")
+	rss1=$(tail -n 1 "$tmp/rss1")
+	if [ "$status" -eq 0 ] && [ $((rss1 - rss0)) -lt 8192 ]; then
+		ok "4001 range items, 1000 -k options, 20000 arguments: runs; peak RSS ${rss1} KiB against ${rss0} KiB"
+	else
+		not_ok "thousands of -k items" "status $status, peak RSS $rss1 KiB against $rss0 KiB" "$(head -c 300 "$tmp/err")"
+	fi
+else
+	n=$((n + 1))
+	echo "ok $n - thousands of -k items # SKIP /usr/bin/time is not installed"
+fi
+
 run -v -- true
 if [ "$status" -eq 0 ] && grep -Eq '^closefds: method .* in [0-9]+ us$' "$tmp/err"; then
 	ok "--verbose names the method and the time"
