@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,12 @@ static int sanitize_table(const struct options *o, const struct plan *plan)
 	return 0;
 }
 
+/* closefds' own messages may go to a pipe or socket nobody reads (a move
+ * can put one on descriptor 2): a write must fail with EPIPE, not kill
+ * closefds by SIGPIPE before it can exit 125.  The caller's disposition is
+ * put back exactly before the exec, so COMMAND gets it untouched. */
+static struct sigaction caller_sigpipe;
+
 static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 {
 	struct plan_env env;
@@ -140,6 +147,9 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	 * for arguments (CVE-2021-4034). */
 	if (argc < 1 || !argv[0])
 		return fail(false, "refusing to run with an empty argument list (argc == 0)");
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	if (sigaction(SIGPIPE, &ignore, &caller_sigpipe) < 0)
+		return fail(false, "cannot ignore SIGPIPE: %s", strerror(errno));
 
 	if (options_parse(o, argc, argv, err, sizeof(err)) < 0)
 		return fail(true, "%s", err);
@@ -167,6 +177,8 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	if ((r = sanitize_table(o, plan)) != 0)
 		return r;
 
+	if (sigaction(SIGPIPE, &caller_sigpipe, NULL) < 0)
+		return fail(false, "cannot restore SIGPIPE: %s", strerror(errno));
 	r = exec_command(o->command);
 	int exec_errno = errno;
 	fail(false, "'%s': %s", o->command[0], strerror(exec_errno));

@@ -1,0 +1,310 @@
+/* difftest.c: differential property test.
+ *
+ * Random cases: a random set of open descriptors of mixed kinds at random
+ * numbers up to the limit, random --keep-fd singles and ranges, random
+ * --pass-fd moves (swaps, fan-out, chains, and on purpose some conflicts
+ * and closed sources), a random hostile environment and a random method.
+ * Each runs through closefds with fdprobe, and the probe's table is
+ * compared with a model computed here, independently of src/: which
+ * descriptors COMMAND must hold with which identity, or that closefds
+ * must refuse (125, nothing run).
+ *
+ * Seeded and reproducible: a failure prints the seed and the case.
+ * Usage: difftest CLOSEFDS FDPROBE [CASES [SEED]]   (default 2000 cases) */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+
+#include "testlib.h"
+
+#define MAX_OPEN 24
+#define MAX_KEEP 4
+#define MAX_MOVES 5
+#define LIMIT 20000 /* the hard RLIMIT_NOFILE here; targets stay below it */
+
+struct dcase {
+	int n_open;
+	int fd[MAX_OPEN];
+	enum tl_kind kind[MAX_OPEN];
+	int n_keep;
+	int keep_lo[MAX_KEEP], keep_hi[MAX_KEEP];
+	bool keep_single[MAX_KEEP];
+	int n_moves;
+	int src[MAX_MOVES], dst[MAX_MOVES];
+	enum tl_env env;
+	int method;
+};
+
+static const char *const methods[] = { "auto", "close_range", "proc", "poll", "loop" };
+
+static unsigned long long rng;
+
+static unsigned next(unsigned n)
+{
+	/* xorshift64* */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (unsigned)((rng * 2685821657736338717ULL) >> 33) % n;
+}
+
+static bool is_open(const struct dcase *c, int fd)
+{
+	if (fd >= 0 && fd <= 2)
+		return true;
+	for (int i = 0; i < c->n_open; i++)
+		if (c->fd[i] == fd)
+			return true;
+	return false;
+}
+
+static int random_fd(void)
+{
+	switch (next(5)) {
+	case 0:
+	case 1:
+		return 3 + (int)next(40);
+	case 2:
+	case 3:
+		return 43 + (int)next(2000);
+	default:
+		return LIMIT - 100 + (int)next(100);
+	}
+}
+
+/* Mostly an open descriptor; sometimes a standard one or a closed one. */
+static int random_source(const struct dcase *c)
+{
+	unsigned r = next(20);
+	if (r == 0)
+		return (int)next(3);
+	if (r == 1 || c->n_open == 0)
+		return random_fd();
+	return c->fd[next((unsigned)c->n_open)];
+}
+
+static void generate(struct dcase *c)
+{
+	memset(c, 0, sizeof(*c));
+	int want = (int)next(MAX_OPEN + 1);
+	while (c->n_open < want) {
+		int fd = random_fd();
+		if (is_open(c, fd))
+			continue;
+		c->fd[c->n_open] = fd;
+		c->kind[c->n_open] = (enum tl_kind)next(6);
+		c->n_open++;
+	}
+	c->n_keep = (int)next(MAX_KEEP + 1);
+	for (int i = 0; i < c->n_keep; i++) {
+		c->keep_single[i] = next(2);
+		if (c->keep_single[i]) {
+			c->keep_lo[i] = c->keep_hi[i] = random_source(c);
+		} else {
+			c->keep_lo[i] = random_fd();
+			c->keep_hi[i] = c->keep_lo[i] + (int)next(next(4) ? 50 : 3000);
+			if (c->keep_hi[i] >= LIMIT + 50)
+				c->keep_hi[i] = LIMIT + 50;
+		}
+	}
+	c->n_moves = (int)next(MAX_MOVES + 1);
+	for (int i = 0; i < c->n_moves; i++) {
+		c->src[i] = random_source(c);
+		switch (next(12)) {
+		case 0: /* a swap or chain with an earlier move */
+			c->dst[i] = i > 0 ? c->src[next((unsigned)i)] : random_source(c);
+			break;
+		case 1: /* fan-out or a conflict: an earlier target */
+			c->dst[i] = i > 0 ? c->dst[next((unsigned)i)] : (int)next(3);
+			break;
+		case 2:
+			c->dst[i] = (int)next(3);
+			break;
+		default:
+			c->dst[i] = next(3) ? 3 + (int)next(60) : LIMIT - 1 - (int)next(50);
+		}
+	}
+	c->env = (enum tl_env)next(TL_ENV_COUNT);
+	c->method = (int)next(5);
+}
+
+static bool in_keep(const struct dcase *c, int fd)
+{
+	for (int i = 0; i < c->n_keep; i++)
+		if (fd >= c->keep_lo[i] && fd <= c->keep_hi[i])
+			return true;
+	return false;
+}
+
+/* The model.  Returns true if closefds must refuse; else fills want[fd] with
+ * the descriptor of the "before" table whose identity fd must have (-1: fd
+ * must be closed), for fd below LIMIT. */
+static bool model(const struct dcase *c, int *want)
+{
+	for (int i = 0; i < c->n_keep; i++)
+		if (c->keep_single[i] && !is_open(c, c->keep_lo[i]))
+			return true;
+	for (int i = 0; i < c->n_moves; i++) {
+		if (!is_open(c, c->src[i]))
+			return true;
+		if (c->src[i] != c->dst[i] && in_keep(c, c->dst[i]))
+			return true;
+		for (int j = 0; j < i; j++)
+			if (c->dst[j] == c->dst[i] && c->src[j] != c->src[i])
+				return true;
+	}
+	if (strcmp(methods[c->method], "close_range") == 0 && tl_env_blocks_close_range(c->env))
+		return true;
+	if (strcmp(methods[c->method], "proc") == 0 && tl_env_hides_proc(c->env))
+		return true;
+
+	for (int fd = 0; fd < LIMIT; fd++)
+		want[fd] = -1;
+	for (int fd = 0; fd <= 2; fd++)
+		want[fd] = fd;
+	for (int i = 0; i < c->n_open; i++)
+		if (in_keep(c, c->fd[i]))
+			want[c->fd[i]] = c->fd[i];
+	/* Parallel: every target gets its source's old descriptor. */
+	for (int i = 0; i < c->n_moves; i++)
+		want[c->dst[i]] = c->src[i];
+	return false;
+}
+
+static void describe(const struct dcase *c, char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "env '%s', method %s; open:", tl_env_name(c->env),
+				     methods[c->method]);
+	for (int i = 0; i < c->n_open && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, " %d(kind %d)", c->fd[i], c->kind[i]);
+	for (int i = 0; i < c->n_keep && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, " -k %d%s%d", c->keep_lo[i],
+				      c->keep_single[i] ? "" : "-", c->keep_single[i] ? -1 : c->keep_hi[i]);
+	for (int i = 0; i < c->n_moves && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, " -p %d:%d", c->src[i], c->dst[i]);
+}
+
+static int setup(void *p)
+{
+	const struct dcase *c = p;
+
+	/* Start from 0, 1 and 2 only, so the table is exactly the case's (the
+	 * runner's own descriptors could fall in a random keep range). */
+	if (syscall(__NR_close_range, 3U, ~0U, 0U) < 0)
+		for (int fd = 3; fd < LIMIT; fd++)
+			close(fd);
+	for (int i = 0; i < c->n_open; i++)
+		if (tl_place(c->kind[i], c->fd[i]) < 0)
+			return -1;
+	return tl_env_apply(c->env);
+}
+
+int main(int argc, char *argv[])
+{
+	static struct tl_run run;
+	static int want[LIMIT];
+	char argbuf[MAX_KEEP + MAX_MOVES + 4][32], why[2048], desc[2048];
+	long cases = argc > 3 ? atol(argv[3]) : 2000;
+	unsigned long long seed = argc > 4 ? strtoull(argv[4], NULL, 0)
+					   : (unsigned long long)time(NULL) * 2654435761ULL;
+	int groups[TL_ENV_COUNT][5][2] = { { { 0 } } }; /* ran, failed */
+	long refused = 0, matched = 0;
+	int failures = 0;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: difftest CLOSEFDS FDPROBE [CASES [SEED]]\n");
+		return 2;
+	}
+	printf("# seed %llu, %ld cases (rerun: difftest CLOSEFDS FDPROBE %ld %llu)\n", seed, cases,
+	       cases, seed);
+	rng = seed | 1;
+	for (long k = 0; k < cases; k++) {
+		struct dcase c;
+		const char *args[2 * (MAX_KEEP + MAX_MOVES) + 4];
+		size_t a = 0, b = 0;
+		generate(&c);
+		if (strcmp(methods[c.method], "auto") != 0) {
+			args[a++] = "-m";
+			args[a++] = methods[c.method];
+		}
+		for (int i = 0; i < c.n_keep; i++) {
+			if (c.keep_single[i])
+				snprintf(argbuf[b], sizeof(argbuf[b]), "%d", c.keep_lo[i]);
+			else
+				snprintf(argbuf[b], sizeof(argbuf[b]), "%d-%d", c.keep_lo[i], c.keep_hi[i]);
+			args[a++] = "-k";
+			args[a++] = argbuf[b++];
+		}
+		for (int i = 0; i < c.n_moves; i++) {
+			snprintf(argbuf[b], sizeof(argbuf[b]), "%d:%d", c.src[i], c.dst[i]);
+			args[a++] = "-p";
+			args[a++] = argbuf[b++];
+		}
+		args[a] = NULL;
+
+		bool must_refuse = model(&c, want);
+		bool ok = true;
+		why[0] = '\0';
+		if (tl_run_closefds(argv[1], argv[2], args, NULL, setup, NULL, &c, &run) < 0) {
+			snprintf(why, sizeof(why), "could not run the case");
+			ok = false;
+		} else if (must_refuse) {
+			ok = run.status == 125 && !run.probe_ran;
+			if (!ok)
+				snprintf(why, sizeof(why), "expected a refusal; status %d, probe %s, stderr: %s",
+					 run.status, run.probe_ran ? "ran" : "did not run", run.err);
+		} else if (run.status != 0 || !run.probe_ran) {
+			snprintf(why, sizeof(why), "status %d, probe %s, stderr: %s", run.status,
+				 run.probe_ran ? "ran" : "did not run", run.err);
+			ok = false;
+		} else {
+			int n_want = 0;
+			for (int fd = 0; fd < LIMIT && ok; fd++) {
+				if (want[fd] < 0)
+					continue;
+				n_want++;
+				const char *w = tl_report_identity(&run.before, want[fd]);
+				const char *g = tl_report_identity(&run.after, fd);
+				if (!w || !g || strcmp(w, g) != 0) {
+					snprintf(why, sizeof(why), "descriptor %d: got %s, want that of %d (%s)",
+						 fd, g ? g : "closed", want[fd], w ? w : "?");
+					ok = false;
+				}
+			}
+			if (ok && run.after.n != n_want) {
+				snprintf(why, sizeof(why), "expected %d descriptors, got %d", n_want,
+					 run.after.n);
+				ok = false;
+			}
+		}
+		groups[c.env][c.method][0]++;
+		refused += ok && must_refuse;
+		matched += ok && !must_refuse;
+		if (!ok) {
+			groups[c.env][c.method][1]++;
+			if (++failures <= 10) {
+				describe(&c, desc, sizeof(desc));
+				printf("# case %ld failed (seed %llu): %s\n#   %s\n", k, seed, desc, why);
+			}
+		}
+	}
+	int t = 0;
+	printf("1..%d\n", TL_ENV_COUNT * 5);
+	for (int e = 0; e < TL_ENV_COUNT; e++)
+		for (int m = 0; m < 5; m++)
+			printf("%s %d - %s, %s: %d cases, %d differ from the model\n",
+			       groups[e][m][1] ? "not ok" : "ok", ++t, tl_env_name((enum tl_env)e),
+			       methods[m], groups[e][m][0], groups[e][m][1]);
+	printf("# %ld cases: %ld exact tables, %ld refusals as the model says, %d differ (seed %llu)\n",
+	       cases, matched, refused, failures, seed);
+	tl_cleanup();
+	return failures ? 1 : 0;
+}
