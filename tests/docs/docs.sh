@@ -9,10 +9,8 @@ closefds=$1
 root=$2
 man=$root/man/closefds.1
 readme=$root/README.md
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 help=$("$closefds" --help)
 
@@ -54,8 +52,8 @@ if command -v mandoc >/dev/null 2>&1; then
 	lint=$(mandoc -Tlint -Wwarning "$man" 2>&1)
 	if [ -z "$lint" ]; then ok "mandoc -Tlint is clean"; else not_ok "mandoc -Tlint" "$lint"; fi
 else
-	n=$((n + 1)); echo "ok $n - man SYNOPSIS # SKIP mandoc is not installed"
-	n=$((n + 1)); echo "ok $n - mandoc -Tlint # SKIP mandoc is not installed"
+	skip "man SYNOPSIS" "mandoc is not installed"
+	skip "mandoc -Tlint" "mandoc is not installed"
 fi
 
 for code in 125 126 127; do
@@ -80,5 +78,4 @@ else
 fi
 if grep -q '^Prerequisites:' "$readme"; then ok "README has a prerequisites line"; else not_ok "README prerequisites line"; fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -6,17 +6,8 @@ set -u
 closefds=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-	shift
-	for line in "$@"; do echo "#   $line"; done
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # run ARGS...: status in $status, stdout in $tmp/out, stderr in $tmp/err;
 # the marker file tells whether a command run through closefds ran.
@@ -167,8 +158,7 @@ if unshare -m sh -c 'umount -l /proc' 2>/dev/null; then
 		not_ok "--list without /proc" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
 	fi
 else
-	n=$((n + 1))
-	echo "ok $n - --list without /proc # SKIP cannot unmount /proc here"
+	skip "--list without /proc" "cannot unmount /proc here"
 fi
 
 # Thousands of --keep-fd items and a long argument list: handled, and
@@ -190,8 +180,7 @@ if [ -x /usr/bin/time ]; then
 		not_ok "thousands of -k items" "status $status, peak RSS $rss1 KiB against $rss0 KiB" "$(head -c 300 "$tmp/err")"
 	fi
 else
-	n=$((n + 1))
-	echo "ok $n - thousands of -k items # SKIP /usr/bin/time is not installed"
+	skip "thousands of -k items" "/usr/bin/time is not installed"
 fi
 
 run -v -- true
@@ -201,5 +190,4 @@ else
 	not_ok "--verbose" "status $status" "$(cat "$tmp/err")"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

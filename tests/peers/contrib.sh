@@ -9,11 +9,8 @@ closefds=$1
 contrib=$2/contrib
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 check() { # check NAME TOOL ARGS...: ok if the command succeeds
 	what=$1
 	tool=$2
@@ -66,5 +63,4 @@ else
 	not_ok "Containerfile: ENTRYPOINT in exec form"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -10,11 +10,8 @@ testhooks=$2
 peer=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # --- socket activation with the real systemd-socket-activate -------------
 if command -v systemd-socket-activate >/dev/null 2>&1; then
@@ -173,5 +170,4 @@ for method in auto close_range proc poll loop; do
 done
 exec 5<&- 6<&-
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_done

@@ -10,17 +10,14 @@
 #include <cmocka.h>
 
 #include "options.h"
+#include "words.h"
 
 /* Parse a NULL-terminated word list the way main() would. */
 static int parse_words(struct options *o, const char *const *words, char *err, size_t len)
 {
-	char *argv[32];
-	int argc = 0;
+	char *argv[WORDS_MAX];
+	int argc = words_to_argv(words, argv);
 
-	argv[argc++] = (char *)"closefds";
-	for (; *words; words++)
-		argv[argc++] = (char *)*words;
-	argv[argc] = NULL;
 	options_init(o);
 	err[0] = '\0';
 	return options_parse(o, argc, argv, err, len);

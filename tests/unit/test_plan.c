@@ -14,6 +14,7 @@
 
 #include "activation.h"
 #include "plan.h"
+#include "words.h"
 
 #define SLOTS 64
 #define TEMPS 64
@@ -113,13 +114,9 @@ static void test_pass_schedule_random(void **state)
 static int build(struct plan *p, struct options *o, const char *const *words,
 		 const struct plan_env *env, char *err)
 {
-	char *argv[32];
-	int argc = 0;
+	char *argv[WORDS_MAX];
+	int argc = words_to_argv(words, argv);
 
-	argv[argc++] = (char *)"closefds";
-	for (; *words; words++)
-		argv[argc++] = (char *)*words;
-	argv[argc] = NULL;
 	options_init(o);
 	plan_init(p);
 	err[0] = '\0';
