@@ -48,7 +48,7 @@ struct tcase {
 	int soft_limit;         /* lower the soft RLIMIT_NOFILE to this first */
 	int bulk_lo, bulk_hi;   /* also open /dev/null at every number in range */
 	bool fill_table;        /* open until EMFILE just before the exec */
-	bool static_build;      /* run closefds-static (skipped when not built) */
+	bool static_build;      /* run closefds-static and fdprobe-static (skipped when not built) */
 	int close_stdio;        /* bit n: close descriptor n first */
 	bool plain_only;        /* one environment and method is enough */
 };
@@ -128,6 +128,12 @@ static const struct tcase cases[] = {
 	  .soft_limit = 64,
 	  .fill_table = true,
 	  .static_build = true },
+	{ .name = "soft limit 3: only 0, 1 and 2 fit (static build and probe)",
+	  .place = { { 100, TL_FILE }, { 19999, TL_PIPE_R } },
+	  .args = { "-k", "100", NULL },
+	  .want = { { 100, 100 } },
+	  .soft_limit = 3,
+	  .static_build = true },
 	{ .name = "soft limit 4, descriptors far above it",
 	  .place = { { 100, TL_FILE }, { 19999, TL_PIPE_R } },
 	  .args = { NULL },
@@ -195,21 +201,23 @@ static int case_setup(void *p)
 	for (int fd = 0; fd <= 2; fd++)
 		if (c->close_stdio & (1 << fd))
 			close(fd);
-	if (c->soft_limit) {
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
-		rl.rlim_cur = (rlim_t)c->soft_limit;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
-	}
 	return tl_env_apply(sa->env);
 }
 
+/* After the "before" report (which needs a slot of its own), just before
+ * the exec: lower the soft limit, fill the table. */
 static int case_late(void *p)
 {
 	const struct setup_arg *sa = p;
 
+	if (sa->c->soft_limit) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+		rl.rlim_cur = (rlim_t)sa->c->soft_limit;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+	}
 	/* Fill the table.  For the dynamically linked closefds, free the last
 	 * slot again: the dynamic loader needs one descriptor to load libc, or
 	 * closefds never starts.  The static build starts with EMFILE for real. */
@@ -474,12 +482,13 @@ static void test_setuid(const char *closefds, const char *probe)
 
 int main(int argc, char *argv[])
 {
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: systest CLOSEFDS FDPROBE [CLOSEFDS_STATIC]\n");
+	if (argc != 3 && argc != 5) {
+		fprintf(stderr, "usage: systest CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]\n");
 		return 2;
 	}
 	const char *closefds = argv[1], *probe = argv[2];
-	const char *static_closefds = argc == 4 ? argv[3] : NULL;
+	const char *static_closefds = argc == 5 ? argv[3] : NULL;
+	const char *static_probe = argc == 5 ? argv[4] : NULL;
 	size_t n_methods = sizeof(methods) / sizeof(methods[0]);
 	size_t planned = 0;
 
@@ -496,7 +505,8 @@ int main(int argc, char *argv[])
 					printf("ok %d - %s # SKIP no static build (sanitizers, or no static libc)\n",
 					       ++test_number, c->name);
 				else
-					run_case(c->static_build ? static_closefds : closefds, probe, c,
+					run_case(c->static_build ? static_closefds : closefds,
+						 c->static_build ? static_probe : probe, c,
 						 (enum tl_env)env, methods[m]);
 			}
 		}
