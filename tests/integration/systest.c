@@ -51,6 +51,7 @@ struct tcase {
 	bool static_build;      /* run closefds-static and fdprobe-static (skipped when not built) */
 	int close_stdio;        /* bit n: close descriptor n first */
 	bool plain_only;        /* one environment and method is enough */
+	bool needs_proc;        /* skip the environments without /proc (see the case) */
 };
 
 /* Every kind, at spread numbers: 3, adjacent pairs, 1023/1024 (a table
@@ -89,10 +90,15 @@ static const struct tcase cases[] = {
 	  .place = { SPREAD },
 	  .args = { "-p", "1024:1", NULL },
 	  .want = { { 1, 1024 } } },
+	/* Where /proc is hidden, a sanitizer-built probe writes an ASan warning to
+	 * its stderr (this socket) before main() and dies of SIGPIPE itself; the
+	 * refusals this case is about happen with /proc too (forced close_range
+	 * under seccomp). */
 	{ .name = "-p a listening socket onto stderr (refusals must not die of SIGPIPE)",
 	  .place = { SPREAD },
 	  .args = { "-p", "100:2", NULL },
-	  .want = { { 2, 100 } } },
+	  .want = { { 2, 100 } },
+	  .needs_proc = true },
 	{ .name = "-k of a closed descriptor", .place = { SPREAD }, .args = { "-k", "50", NULL }, .refuse = true },
 	{ .name = "-p from a closed descriptor", .place = { SPREAD }, .args = { "-p", "50:6", NULL }, .refuse = true },
 	{ .name = "malformed list", .place = { SPREAD }, .args = { "-k", "3,,4", NULL }, .refuse = true, .plain_only = true },
@@ -501,7 +507,10 @@ int main(int argc, char *argv[])
 		const struct tcase *c = &cases[i];
 		for (int env = 0; env < (c->plain_only ? 1 : TL_ENV_COUNT); env++) {
 			for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++) {
-				if (c->static_build && !static_closefds)
+				if (c->needs_proc && tl_env_hides_proc((enum tl_env)env))
+					printf("ok %d - %s [%s] # SKIP a sanitizer-built probe cannot start with a socket on stderr and no /proc\n",
+					       ++test_number, c->name, tl_env_name((enum tl_env)env));
+				else if (c->static_build && !static_closefds)
 					printf("ok %d - %s # SKIP no static build (sanitizers, or no static libc)\n",
 					       ++test_number, c->name);
 				else
