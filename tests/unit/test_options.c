@@ -15,7 +15,7 @@
 /* Parse a NULL-terminated word list the way main() would. */
 static int parse_words(struct options *o, const char *const *words, char *err, size_t len)
 {
-	char *argv[WORDS_MAX];
+	static char *argv[WORDS_MAX]; /* o->command points into it after we return */
 	int argc = words_to_argv(words, argv);
 
 	options_init(o);

@@ -114,7 +114,7 @@ static void test_pass_schedule_random(void **state)
 static int build(struct plan *p, struct options *o, const char *const *words,
 		 const struct plan_env *env, char *err)
 {
-	char *argv[WORDS_MAX];
+	static char *argv[WORDS_MAX]; /* o->command points into it after we return */
 	int argc = words_to_argv(words, argv);
 
 	options_init(o);
