@@ -17,11 +17,18 @@ struct close_ctx {
 	unsigned long closed;  /* descriptors closed (when counted) */
 	bool counted;          /* false: the method cannot count (close_range) */
 	bool deferred;         /* true: marked close-on-exec, closed by execve */
+	bool bounded;          /* true: scanned the gaps below bound */
+	unsigned long open_found; /* close_ctx_count_open scratch */
 };
 
 /* The bound on descriptor numbers, computed on first use: the close_range
  * path never needs it and reading /proc/self/status costs a few syscalls. */
 const struct fd_bound *close_ctx_bound(struct close_ctx *ctx);
+
+/* How many descriptors from 3 up outside ctx->keep are open (a poll scan of
+ * the gaps below the bound), for --verbose: close_range cannot count what
+ * it closes.  0 or -errno. */
+int close_ctx_count_open(struct close_ctx *ctx, unsigned long *n);
 
 typedef int (*close_method_fn)(struct close_ctx *ctx);
 

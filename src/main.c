@@ -63,23 +63,27 @@ static void report_methods(const struct sanitize_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct method_attempt *a = &rep->tries[i];
+		/* close_range cannot count: the count made before it ran. */
+		bool known = a->counted || rep->have_open_before;
+		unsigned long closed = a->counted ? a->closed : rep->open_before;
 		if (a->err < 0)
 			fprintf(stderr, "closefds: method %s failed: %s\n", a->name,
 				strerror(-a->err));
+		else if (!known)
+			fprintf(stderr, "closefds: method %s closed every descriptor not kept in %lld us\n",
+				a->name, a->usec);
 		else if (a->deferred)
 			fprintf(stderr,
-				"closefds: method %s marked 3 and up close-on-exec in %lld us\n",
-				a->name, a->usec);
-		else if (!a->counted)
-			fprintf(stderr,
-				"closefds: method %s closed every gap between kept descriptors in %lld us\n",
-				a->name, a->usec);
+				"closefds: method %s closed %lu descriptors in %lld us (marked close-on-exec: execve closes them)\n",
+				a->name, closed, a->usec);
+		else if (!a->bounded)
+			fprintf(stderr, "closefds: method %s closed %lu descriptors in %lld us\n",
+				a->name, closed, a->usec);
 		else
 			fprintf(stderr,
-				"closefds: method %s closed %lu descriptors below %d (%s) in %lld us\n",
-				a->name, a->closed, rep->bound.limit,
-				rep->bound.source == BOUND_FDSIZE ? "FDSize" : "RLIMIT_NOFILE",
-				a->usec);
+				"closefds: method %s closed %lu descriptors in %lld us (scanned below %d, from %s)\n",
+				a->name, closed, a->usec, rep->bound.limit,
+				rep->bound.source == BOUND_FDSIZE ? "FDSize" : "RLIMIT_NOFILE");
 	}
 }
 
@@ -103,7 +107,7 @@ static int sanitize_table(const struct options *o, const struct plan *plan)
 		    (r = keep_inheritable(&plan->keep)) < 0)
 			return fail(false, "--audit: %s", strerror(-r));
 	} else {
-		r = sanitize(&plan->keep, o->method, &rep);
+		r = sanitize(&plan->keep, o->method, o->verbose, &rep);
 		if (o->verbose)
 			report_methods(&rep);
 		if (r < 0 && rep.inherit_err < 0)

@@ -49,12 +49,40 @@ static int for_each_gap_below_bound(struct close_ctx *ctx,
 			return r;
 	}
 	ctx->counted = true;
+	ctx->bounded = true;
 	return 0;
 }
 
 static int poll_gap(struct close_ctx *ctx, int lo, int hi)
 {
 	return fd_scan_open(lo, hi, close_found, ctx);
+}
+
+static int count_found(int fd, void *arg)
+{
+	unsigned long *n = arg;
+
+	(void)fd;
+	(*n)++;
+	return 0;
+}
+
+static int count_gap(struct close_ctx *ctx, int lo, int hi)
+{
+	return fd_scan_open(lo, hi, count_found, &ctx->open_found);
+}
+
+int close_ctx_count_open(struct close_ctx *ctx, unsigned long *n)
+{
+	bool counted = ctx->counted, bounded = ctx->bounded;
+	int r;
+
+	ctx->open_found = 0;
+	r = for_each_gap_below_bound(ctx, count_gap);
+	ctx->counted = counted;
+	ctx->bounded = bounded;
+	*n = ctx->open_found;
+	return r;
 }
 
 static int loop_gap(struct close_ctx *ctx, int lo, int hi)

@@ -221,7 +221,8 @@ static const struct method_entry step_proc = { "proc", close_method_proc };
 static const struct method_entry step_poll = { "poll", close_method_poll };
 static const struct method_entry step_loop = { "loop", close_method_loop };
 
-int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanitize_report *rep)
+int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool count,
+	     struct sanitize_report *rep)
 {
 	const struct method_entry *steps[4];
 	size_t n = 0;
@@ -252,6 +253,7 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanit
 
 	rep->n = 0;
 	rep->inherit_err = 0;
+	rep->have_open_before = count && close_ctx_count_open(&ctx, &rep->open_before) == 0;
 	int leak_fd = -1, leak_saved = test_hook_save(&leak_fd);
 	for (size_t i = 0; i < n; i++) {
 		/* A forced close_range uses the plain call only where the
@@ -262,6 +264,7 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanit
 		struct method_attempt *a = &rep->tries[rep->n++];
 		long long t0 = now_usec();
 		ctx.closed = 0;
+		ctx.bounded = false;
 		r = steps[i]->fn(&ctx);
 		*a = (struct method_attempt){
 			.name = steps[i]->name,
@@ -269,6 +272,7 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanit
 			.closed = ctx.closed,
 			.counted = ctx.counted,
 			.deferred = ctx.deferred,
+			.bounded = ctx.bounded,
 			.usec = now_usec() - t0,
 		};
 		if (r == 0)

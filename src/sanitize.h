@@ -29,6 +29,7 @@ struct method_attempt {
 	unsigned long closed;
 	bool counted;
 	bool deferred;
+	bool bounded; /* scanned below bound */
 	long long usec;
 };
 
@@ -38,12 +39,16 @@ struct sanitize_report {
 	struct fd_bound bound; /* valid if have_bound */
 	bool have_bound;
 	int inherit_err;       /* clearing FD_CLOEXEC failed with this */
+	bool have_open_before; /* count: open_before is valid */
+	unsigned long open_before; /* open descriptors to close, counted first */
 };
 
 /* Close everything not in keep with method m (auto: each in turn until one
- * succeeds), then clear FD_CLOEXEC on every kept open descriptor.  Returns
- * 0 or the -errno of the last failure. */
-int sanitize(const struct fd_set_ranges *keep, enum close_method m, struct sanitize_report *rep);
+ * succeeds), then clear FD_CLOEXEC on every kept open descriptor.  With
+ * count, first count the descriptors to close (a poll scan, for --verbose:
+ * close_range cannot count).  Returns 0 or the -errno of the last failure. */
+int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool count,
+	     struct sanitize_report *rep);
 
 /* Clear FD_CLOEXEC on every open descriptor in keep (what sanitize does
  * last; --audit does only this).  0 or -errno. */

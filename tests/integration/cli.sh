@@ -184,10 +184,25 @@ else
 fi
 
 run -v -- true
-if [ "$status" -eq 0 ] && grep -Eq '^closefds: method .* in [0-9]+ us$' "$tmp/err"; then
-	ok "--verbose names the method and the time"
+if [ "$status" -eq 0 ] && grep -Eq '^closefds: method [^ ]+ closed [0-9]+ descriptors in [0-9]+ us' "$tmp/err"; then
+	ok "--verbose names the method, the count and the time"
 else
 	not_ok "--verbose" "status $status" "$(cat "$tmp/err")"
 fi
+
+# The count is right for every method, close_range included (counted before
+# it runs): a clean table (closefds first), then 5, 7 and 9 open, 7 kept.
+for m in auto close_range proc poll loop; do
+	# shellcheck disable=SC2016 # $1 and $2 are for the inner sh
+	"$closefds" -- sh -c 'exec 5</dev/null 7</dev/null 9</dev/null; "$1" -v -k 7 --method="$2" -- true' \
+		sh "$closefds" "$m" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 0 ] && [ "$(grep -c '^closefds: method .* closed 2 descriptors in ' "$tmp/err")" -eq 1 ] &&
+		[ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+		ok "--verbose --method=$m counts the 2 descriptors it closes"
+	else
+		not_ok "--verbose --method=$m count" "status $status" "$(cat "$tmp/err")"
+	fi
+done
 
 tap_done
