@@ -1,0 +1,1077 @@
+/* bench.c: how long a whole run of `closefds -- /bin/true` takes, against
+ * the reference wrappers of benchref.c and `env /bin/true`, in every
+ * environment closefds has to handle.
+ *
+ *   bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]
+ *         [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...
+ *
+ * --env and --fds measure only those cells (repeat to add more); the
+ * per-slot and finding measurements run only when the whole matrix does.
+ *
+ * Each cell of the matrix (open descriptors x environment) runs in its own
+ * forked process: it sets RLIMIT_NOFILE to a 20000 limit (soft = hard), puts
+ * itself in the environment (seccomp, a mount namespace without /proc),
+ * opens the descriptors inheritable, checks once that every subject leaves
+ * the descriptor set it should (benchref count as COMMAND), then times
+ * fork + exec + wait4 of each subject with /bin/true as COMMAND, A B C A B C
+ * ..., the order rotated every round.  Reported: medians, and the median of
+ * the per-round ratios between two subjects (the figure that counts: a
+ * shared machine drifts, a ratio within one round does not).
+ *
+ * Exit status 1 when a subject leaves the wrong descriptor set or fails;
+ * targets are reported, never asserted (timing is noisy). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+#define LIMIT_MAX 20000
+#define MAX_REPS 2001
+
+/* ---- the matrix ---- */
+
+enum env_id { E_PLAIN, E_EPERM, E_NOPROC, E_BOTH, N_ENVS };
+
+static const enum tl_env env_tl[N_ENVS] = { TL_PLAIN, TL_CR_EPERM, TL_NO_PROC,
+					    TL_CR_EPERM_NO_PROC };
+static const char *const env_label[N_ENVS] = { "plain", "close_range blocked (EPERM)",
+					       "/proc hidden", "EPERM and no /proc" };
+
+enum fds_id { F_0, F_10, F_1000, F_10000, N_FDS };
+static const char *const fds_label[N_FDS] = { "0", "10 spread", "1000", "10000" };
+
+enum who { CLOSEFDS, REF, ENV };
+enum need { ANY = 0, NEED_CR = 1, NEED_PROC = 2, NEED_CR_OR_PROC = 4, NEED_CLOSEFROM = 8 };
+
+struct subject {
+	const char *id;
+	const char *label;
+	enum who who;
+	const char *mode; /* closefds --method, or benchref MODE */
+	unsigned need;
+	bool closes;
+};
+
+enum {
+	S_FLOOR, S_ENV, S_AUTO, S_CF_CR, S_CF_PROC, S_CF_POLL, S_CF_LOOP, S_CLOEXEC, S_CR,
+	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, N_SUBJ
+};
+
+static const struct subject subj[N_SUBJ] = {
+	[S_FLOOR] = { "floor", "wrapper that closes nothing (floor)", REF, "none", ANY, false },
+	[S_ENV] = { "env", "env /bin/true", ENV, NULL, ANY, false },
+	[S_AUTO] = { "auto", "closefds (auto)", CLOSEFDS, NULL, ANY, true },
+	[S_CF_CR] = { "m=close_range", "closefds --method=close_range", CLOSEFDS, "close_range",
+		      NEED_CR, true },
+	[S_CF_PROC] = { "m=proc", "closefds --method=proc", CLOSEFDS, "proc", NEED_PROC, true },
+	[S_CF_POLL] = { "m=poll", "closefds --method=poll", CLOSEFDS, "poll", ANY, true },
+	[S_CF_LOOP] = { "m=loop", "closefds --method=loop", CLOSEFDS, "loop", ANY, true },
+	[S_CLOEXEC] = { "ref cloexec", "one close_range(CLOSE_RANGE_CLOEXEC)", REF, "cloexec",
+			NEED_CR, true },
+	[S_CR] = { "ref close_range", "close_range(3, ~0U)", REF, "close_range", NEED_CR, true },
+	[S_PROC] = { "ref proc", "/proc/self/fd getdents64 scan", REF, "proc", NEED_PROC, true },
+	[S_CLOSEFROM] = { "ref closefrom", "glibc closefrom(3)", REF, "closefrom",
+			  NEED_CR_OR_PROC | NEED_CLOSEFROM, true },
+	[S_LOOP] = { "ref loop", "close() loop to max(soft, hard)", REF, "loop", ANY, true },
+	[S_POLL_FDSIZE] = { "ref poll FDSize", "poll scan bounded by FDSize", REF, "poll-fdsize",
+			    NEED_PROC, true },
+	[S_POLL_RLIMIT] = { "ref poll rlimit", "poll scan bounded by max(soft, hard)", REF,
+			    "poll-rlimit", ANY, true },
+};
+
+static bool subject_runs(int s, enum env_id e)
+{
+	unsigned need = subj[s].need;
+	bool cr = e == E_PLAIN || e == E_NOPROC, proc = e == E_PLAIN || e == E_EPERM;
+
+	if ((need & NEED_CLOSEFROM) && !HAVE_CLOSEFROM)
+		return false;
+	if ((need & NEED_CR) && !cr)
+		return false;
+	if ((need & NEED_PROC) && !proc)
+		return false;
+	if ((need & NEED_CR_OR_PROC) && !cr && !proc)
+		return false;
+	return true;
+}
+
+/* What one cell process hands back (shared memory). */
+struct cell {
+	bool done, ok, skipped;
+	char err[512];
+	int limit, n_open, top_fd;
+	int reps;
+	bool runs[N_SUBJ];
+	double us[N_SUBJ][MAX_REPS];
+	long rss[N_SUBJ][MAX_REPS];
+	char note[256]; /* closefrom where it cannot run */
+};
+
+static const char *g_closefds, *g_benchref, *g_env = "/usr/bin/env", *g_true = "/bin/true";
+
+/* Names for --env and --fds. */
+static const char *const env_opt[N_ENVS] = { "plain", "eperm", "noproc", "both" };
+static const char *const fds_opt[N_FDS] = { "0", "10", "1000", "10000" };
+
+static int name_index(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- statistics ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+	double *c = malloc((size_t)n * sizeof(*c));
+	double m;
+
+	if (!c || n == 0) {
+		free(c);
+		return NAN;
+	}
+	memcpy(c, v, (size_t)n * sizeof(*c));
+	qsort(c, (size_t)n, sizeof(*c), cmp_double);
+	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
+/* The median over the rounds of a's time / b's time in the same round. */
+static double ratio(const struct cell *c, int a, int b)
+{
+	double r[MAX_REPS];
+
+	if (!c->ok || !c->runs[a] || !c->runs[b])
+		return NAN;
+	for (int i = 0; i < c->reps; i++)
+		r[i] = c->us[a][i] / c->us[b][i];
+	return median(r, c->reps);
+}
+
+static double med_us(const struct cell *c, int s)
+{
+	return c->ok && c->runs[s] ? median(c->us[s], c->reps) : NAN;
+}
+
+static long med_rss(const struct cell *c, int s)
+{
+	double v[MAX_REPS];
+
+	if (!c->ok || !c->runs[s])
+		return -1;
+	for (int i = 0; i < c->reps; i++)
+		v[i] = (double)c->rss[s][i];
+	return (long)median(v, c->reps);
+}
+
+/* ---- one cell ---- */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* argv for subject s running command cmd (NULL-terminated, at most 3 words). */
+static void subject_argv(int s, const char *const *cmd, const char **argv)
+{
+	static char method[64];
+	int n = 0;
+
+	switch (subj[s].who) {
+	case CLOSEFDS:
+		argv[n++] = g_closefds;
+		if (subj[s].mode) {
+			snprintf(method, sizeof(method), "--method=%s", subj[s].mode);
+			argv[n++] = method;
+		}
+		argv[n++] = "--";
+		break;
+	case REF:
+		argv[n++] = g_benchref;
+		argv[n++] = subj[s].mode;
+		argv[n++] = "--";
+		break;
+	case ENV:
+		argv[n++] = g_env;
+		break;
+	}
+	for (int i = 0; cmd[i]; i++)
+		argv[n++] = cmd[i];
+	argv[n] = NULL;
+}
+
+/* fork + exec + wait4; returns the wait status, the time and peak RSS. */
+static int run_once(const char *const *argv, double *us, long *rss, bool quiet)
+{
+	struct rusage ru;
+	int status;
+	long long t0 = now_ns();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+			if (null >= 0)
+				dup3(null, 2, 0);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (us)
+		*us = (double)(now_ns() - t0) / 1000.0;
+	if (rss)
+		*rss = ru.ru_maxrss;
+	return status;
+}
+
+static void cell_fail(struct cell *c, const char *what)
+{
+	snprintf(c->err, sizeof(c->err), "%s: %s", what, strerror(errno));
+	c->ok = false;
+}
+
+static int place_fds(enum fds_id f, int limit, struct cell *c)
+{
+	int n = 0, src = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int count = f == F_0 ? 0 : f == F_10 ? 10 : f == F_1000 ? 1000 : 10000;
+
+	if (src < 0)
+		return -1;
+	/* Moved above every number used, so it is never one of them. */
+	int hidden = fcntl(src, F_DUPFD_CLOEXEC, limit - 1);
+	close(src);
+	if (hidden < 0)
+		return -1;
+	c->top_fd = 2;
+	for (int i = 0; i < count; i++) {
+		/* Spread: 3, then evenly up to limit - 5 (19995 at 20000). */
+		int fd = f == F_10 ? 3 + (int)((long long)i * (limit - 8) / (count - 1)) : 3 + i;
+		if (fd >= limit - 1 || dup2(hidden, fd) < 0)
+			return -1;
+		n++;
+		c->top_fd = fd;
+	}
+	close(hidden);
+	c->n_open = n;
+	return 0;
+}
+
+static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, struct cell *c)
+{
+	struct rlimit rl = { (rlim_t)limit, (rlim_t)limit };
+	const char *const check[] = { g_benchref, "count", NULL };
+	const char *const run[] = { g_true, NULL };
+	const char *argv[16];
+	int order[N_SUBJ], ns = 0, status;
+
+	c->ok = true;
+	c->reps = reps;
+	c->limit = limit;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+	{
+		cell_fail(c, "setrlimit");
+		return;
+	}
+	if (tl_env_apply(env_tl[e]) < 0)
+	{
+		cell_fail(c, "cannot set up the environment");
+		return;
+	}
+	if (place_fds(f, limit, c) < 0)
+	{
+		cell_fail(c, "cannot open the descriptors");
+		return;
+	}
+
+	for (int s = 0; s < N_SUBJ; s++) {
+		c->runs[s] = subject_runs(s, e);
+		if (!c->runs[s])
+			continue;
+		order[ns++] = s;
+		/* Correctness first: the subject leaves what it should. */
+		subject_argv(s, check, argv);
+		status = run_once(argv, NULL, NULL, false);
+		int want = subj[s].closes ? 0 : (c->n_open > 254 ? 254 : c->n_open);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != want) {
+			snprintf(c->err, sizeof(c->err),
+				 "%s left the wrong descriptors: status 0x%x, want exit %d",
+				 subj[s].label, (unsigned)status, want);
+			c->ok = false;
+			return;
+		}
+	}
+	if (HAVE_CLOSEFROM && !c->runs[S_CLOSEFROM]) {
+		subject_argv(S_CLOSEFROM, run, argv);
+		status = run_once(argv, NULL, NULL, true);
+		snprintf(c->note, sizeof(c->note), "glibc closefrom() %s here",
+			 WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT ? "aborts (SIGABRT)"
+			 : status == 0				    ? "ran"
+								    : "failed");
+	}
+	for (int w = 0; w < 3; w++)
+		for (int k = 0; k < ns; k++) {
+			subject_argv(order[k], run, argv);
+			run_once(argv, NULL, NULL, false);
+		}
+	for (int i = 0; i < reps; i++)
+		for (int k = 0; k < ns; k++) {
+			int s = order[(k + i) % ns];
+			subject_argv(s, run, argv);
+			status = run_once(argv, &c->us[s][i], &c->rss[s][i], false);
+			if (status != 0) {
+				snprintf(c->err, sizeof(c->err), "%s: status 0x%x", subj[s].label,
+					 (unsigned)status);
+				c->ok = false;
+				return;
+			}
+		}
+}
+
+static struct cell *cell_measure(enum env_id e, enum fds_id f, int reps, int limit)
+{
+	struct cell *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			      -1, 0);
+	int status;
+
+	if (c == MAP_FAILED)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	pid_t pid = fork();
+	if (pid < 0)
+		return NULL;
+	if (pid == 0) {
+		cell_run(e, f, reps, limit, c);
+		c->done = true;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	if (!c->done) {
+		c->ok = false;
+		snprintf(c->err, sizeof(c->err), "cell process died: status 0x%x", (unsigned)status);
+	}
+	return c;
+}
+
+static struct cell *cell_skipped(void)
+{
+	static struct cell skipped = { .done = true, .skipped = true, .err = "not selected" };
+
+	return &skipped;
+}
+
+/* ---- per-slot cost of poll() and close(), in process ---- */
+
+#define SLOT_POINTS 5
+static const int slot_limits[SLOT_POINTS] = { 1250, 2500, 5000, 10000, 20000 };
+
+struct slots {
+	int n;
+	int limit[SLOT_POINTS];
+	double poll_us[SLOT_POINTS], loop_us[SLOT_POINTS];
+	double poll_a, poll_b, loop_a, loop_b; /* t = a + b * limit, us */
+	bool done;
+};
+
+static double time_poll_scan(int limit)
+{
+	struct pollfd p[1024];
+	long long t0 = now_ns();
+
+	for (int start = 3; start < limit; start += 1024) {
+		int n = limit - start < 1024 ? limit - start : 1024;
+		for (int i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = start + i };
+		poll(p, (nfds_t)n, 0);
+		for (int i = 0; i < n; i++)
+			if (!(p[i].revents & POLLNVAL))
+				close(p[i].fd);
+	}
+	return (double)(now_ns() - t0) / 1000.0;
+}
+
+static double time_close_loop(int limit)
+{
+	long long t0 = now_ns();
+
+	for (int fd = 3; fd < limit; fd++)
+		close(fd);
+	return (double)(now_ns() - t0) / 1000.0;
+}
+
+static void fit(const int *x, const double *y, int n, double *a, double *b)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+	for (int i = 0; i < n; i++) {
+		sx += x[i];
+		sy += y[i];
+		sxx += (double)x[i] * x[i];
+		sxy += (double)x[i] * y[i];
+	}
+	*b = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+	*a = (sy - *b * sx) / n;
+}
+
+static void slots_child(int reps, int hard, struct slots *sl)
+{
+	double p[MAX_REPS], l[MAX_REPS];
+
+	for (int fd = 3; fd < hard; fd++)
+		close(fd);
+	for (int k = 0; k < SLOT_POINTS && slot_limits[k] <= hard; k++) {
+		struct rlimit rl = { (rlim_t)slot_limits[k], (rlim_t)hard };
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			break;
+		for (int i = 0; i < reps; i++) {
+			p[i] = time_poll_scan(slot_limits[k]);
+			l[i] = time_close_loop(slot_limits[k]);
+		}
+		sl->limit[k] = slot_limits[k];
+		sl->poll_us[k] = median(p, reps);
+		sl->loop_us[k] = median(l, reps);
+		sl->n = k + 1;
+	}
+	if (sl->n >= 2) {
+		fit(sl->limit, sl->poll_us, sl->n, &sl->poll_a, &sl->poll_b);
+		fit(sl->limit, sl->loop_us, sl->n, &sl->loop_a, &sl->loop_b);
+	}
+	sl->done = true;
+}
+
+static struct slots *slots_measure(int reps, int hard)
+{
+	struct slots *sl = mmap(NULL, sizeof(*sl), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (sl == MAP_FAILED)
+		return NULL;
+	memset(sl, 0, sizeof(*sl));
+	pid_t pid = fork();
+	if (pid == 0) {
+		slots_child(reps, hard, sl);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return sl;
+}
+
+/* FDSize from /proc/self/status, or the RLIMIT_NOFILE soft limit. */
+static double fdsize_of_self(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	struct rlimit rl;
+
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		const char *p = strstr(buf, "\nFDSize:");
+		if (p)
+			return atof(p + 8);
+	}
+	return getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (double)rl.rlim_cur : 1024;
+}
+
+/* ---- finding open descriptors: poll() against /proc/self/fd ----
+ *
+ * The whole-run figures include closing every open descriptor, which costs
+ * the same whichever way they were found.  This isolates the finding: a
+ * fresh process (fresh /proc/self dentries, as every closefds run has)
+ * with n open descriptors lists them with a poll scan below FDSize, then
+ * with a getdents64 scan of /proc/self/fd; nothing is closed. */
+
+struct finding {
+	bool done;
+	int n_open, reps;
+	double poll_us[MAX_REPS], proc_us[MAX_REPS];
+};
+
+static double time_find_poll(int limit, int *found)
+{
+	struct pollfd p[1024];
+	long long t0 = now_ns();
+
+	*found = 0;
+	for (int start = 3; start < limit; start += 1024) {
+		int n = limit - start < 1024 ? limit - start : 1024;
+		for (int i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = start + i };
+		poll(p, (nfds_t)n, 0);
+		for (int i = 0; i < n; i++)
+			*found += !(p[i].revents & POLLNVAL);
+	}
+	return (double)(now_ns() - t0) / 1000.0;
+}
+
+static double time_find_proc(int *found)
+{
+	_Alignas(8) char buf[8192];
+	long long t0 = now_ns();
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+
+	*found = 0;
+	if (dir < 0)
+		return NAN;
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			unsigned short reclen;
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			const char *name = buf + off + 19;
+			off += reclen;
+			*found += name[0] >= '0' && name[0] <= '9' && atoi(name) >= 3;
+		}
+	close(dir);
+	*found -= 1; /* the directory itself */
+	return (double)(now_ns() - t0) / 1000.0;
+}
+
+static struct finding *finding_measure(int reps, int limit, int n_open)
+{
+	struct finding *fi = mmap(NULL, sizeof(*fi), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct rlimit rl = { (rlim_t)limit, (rlim_t)limit };
+
+	if (fi == MAP_FAILED)
+		return NULL;
+	memset(fi, 0, sizeof(*fi));
+	pid_t holder = fork();
+	if (holder < 0)
+		return fi;
+	if (holder == 0) {
+		int src = open("/dev/null", O_RDONLY);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || src < 0)
+			_exit(1);
+		for (int fd = 3; fd < 3 + n_open; fd++)
+			if (fd != src && dup2(src, fd) < 0)
+				_exit(1);
+		for (int i = 0; i < reps; i++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				int a, b;
+				double sz = fdsize_of_self();
+				fi->poll_us[i] = time_find_poll((int)sz, &a);
+				fi->proc_us[i] = time_find_proc(&b);
+				_exit(a == n_open && b == n_open ? 0 : 1);
+			}
+			int status;
+			if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0)
+				_exit(1);
+		}
+		fi->n_open = n_open;
+		fi->reps = reps;
+		fi->done = true;
+		_exit(0);
+	}
+	waitpid(holder, NULL, 0);
+	return fi;
+}
+
+static double finding_ratio(const struct finding *fi)
+{
+	double r[MAX_REPS];
+
+	for (int i = 0; i < fi->reps; i++)
+		r[i] = fi->proc_us[i] / fi->poll_us[i];
+	return median(r, fi->reps);
+}
+
+static void print_finding(FILE *out, const struct finding *fi, bool md)
+{
+	if (!fi || !fi->done)
+		return;
+	fprintf(out,
+		md ? "\nFinding %d open descriptors (nothing closed), median of %d fresh processes: "
+		     "poll scan below FDSize %.0f us, /proc/self/fd scan %.0f us, ratio %.1f.\n"
+		   : "\n== finding %d open descriptors, nothing closed, %d fresh processes ==\n"
+		     "poll scan below FDSize %.0f us, /proc/self/fd getdents64 %.0f us, "
+		     "ratio %.1f\n",
+		fi->n_open, fi->reps, median(fi->poll_us, fi->reps), median(fi->proc_us, fi->reps),
+		finding_ratio(fi));
+}
+
+/* ---- targets ---- */
+
+struct target {
+	const char *what;
+	double value, limit;
+	bool at_least; /* value must be >= limit (else <=) */
+};
+
+#define MAX_TARGETS 64
+static struct target targets[MAX_TARGETS];
+static int n_targets;
+
+static void target(const char *what, double value, double limit, bool at_least)
+{
+	if (n_targets < MAX_TARGETS)
+		targets[n_targets++] = (struct target){ what, value, limit, at_least };
+}
+
+static bool target_met(const struct target *t)
+{
+	return !isnan(t->value) && (t->at_least ? t->value >= t->limit : t->value <= t->limit);
+}
+
+static char *fmtd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *fmtd(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static const int forced[] = { S_CF_CR, S_CF_PROC, S_CF_POLL, S_CF_LOOP };
+
+/* The forced method with the lowest median in c, or -1. */
+static int best_forced(const struct cell *c)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < sizeof(forced) / sizeof(forced[0]); i++)
+		if (c->runs[forced[i]] &&
+		    (best < 0 || med_us(c, forced[i]) < med_us(c, best)))
+			best = forced[i];
+	return best;
+}
+
+static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
+		     const struct finding *fi)
+{
+	struct cell *c;
+
+	c = cells[E_PLAIN][F_10];
+	target("plain, 10 spread: auto / env /bin/true", ratio(c, S_AUTO, S_ENV), 1.00, false);
+	target("plain, 10 spread: auto / floor", ratio(c, S_AUTO, S_FLOOR), 1.03, false);
+	c = cells[E_PLAIN][F_10000];
+	target("plain, 10000: auto / one CLOSE_RANGE_CLOEXEC", ratio(c, S_AUTO, S_CLOEXEC), 1.05,
+	       false);
+	c = cells[E_EPERM][F_10];
+	target("EPERM, 10 spread: auto / poll to FDSize", ratio(c, S_AUTO, S_POLL_FDSIZE), 1.10,
+	       false);
+	c = cells[E_EPERM][F_10000];
+	target("EPERM, 10000: auto / poll to FDSize", ratio(c, S_AUTO, S_POLL_FDSIZE), 1.10, false);
+	target("EPERM, 10000: whole run, /proc scan ref / auto (speed-up)", ratio(c, S_PROC, S_AUTO),
+	       5.0, true);
+	if (fi && fi->done)
+		target(fmtd("%d open, finding them only: /proc scan / poll to FDSize (speed-up)",
+			    fi->n_open),
+		       finding_ratio(fi), 5.0, true);
+	for (int f = 0; f < N_FDS; f++) {
+		c = cells[E_BOTH][f];
+		target(fmtd("EPERM+no /proc, %s: auto / poll to rlimit", fds_label[f]),
+		       ratio(c, S_AUTO, S_POLL_RLIMIT), 1.10, false);
+	}
+	for (int f = 0; f < N_FDS; f++) {
+		c = cells[E_BOTH][f];
+		target(fmtd("EPERM+no /proc, %s: auto / close() loop (limit %d)", fds_label[f],
+			    c->limit),
+		       ratio(c, S_AUTO, S_LOOP), 0.60, false);
+	}
+	if (sl && sl->done && sl->n >= 2) {
+		double floor_us = med_us(cells[E_BOTH][F_0], S_FLOOR);
+		for (int k = 20; k <= 30; k += 10) {
+			double n = (double)(1LL << k);
+			double pr = (floor_us + sl->poll_a + sl->poll_b * n) /
+				    (floor_us + sl->loop_a + sl->loop_b * n);
+			target(fmtd("no close_range, no /proc, limit 2^%d: poll run / loop run "
+				    "(extrapolated)",
+				    k),
+			       pr, 0.60, false);
+		}
+	}
+	for (int e = 0; e < N_ENVS; e++)
+		for (int f = 0; f < N_FDS; f++) {
+			c = cells[e][f];
+			int b = best_forced(c);
+			if (b >= 0)
+				target(fmtd("%s, %s: auto / best forced (%s)", env_label[e],
+					    fds_label[f], subj[b].id),
+				       ratio(c, S_AUTO, b), 1.10, false);
+		}
+	for (int e = 0; e < N_ENVS; e++) {
+		long worst = -1, env_rss = -1;
+		for (int f = 0; f < N_FDS; f++) {
+			c = cells[e][f];
+			for (int s = S_AUTO; s <= S_CF_LOOP; s++)
+				if (med_rss(c, s) > worst)
+					worst = med_rss(c, s);
+			if (env_rss < 0 || (med_rss(c, S_ENV) >= 0 && med_rss(c, S_ENV) < env_rss))
+				env_rss = med_rss(c, S_ENV);
+		}
+		target(fmtd("%s: peak RSS, largest closefds run / smallest env run (KiB %ld / %ld)",
+			    env_label[e], worst, env_rss),
+		       (double)worst / (double)env_rss, 1.00, false);
+	}
+}
+
+/* ---- output ---- */
+
+static void print_machine(FILE *out, bool md)
+{
+	struct utsname u;
+	char model[256] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	if (f) {
+		char line[512];
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "model name", 10) == 0) {
+				char *p = strchr(line, ':');
+				if (p) {
+					snprintf(model, sizeof(model), "%s", p + 2);
+					model[strcspn(model, "\n")] = '\0';
+				}
+				break;
+			}
+		fclose(f);
+	}
+	uname(&u);
+	fprintf(out, "%sMachine: %s %s %s, %s, %ld CPUs\n", md ? "" : "# ", u.sysname, u.release,
+		u.machine, model, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static void print_cells(FILE *out, struct cell *cells[N_ENVS][N_FDS])
+{
+	for (int e = 0; e < N_ENVS; e++) {
+		fprintf(out, "\n== %s (limit %d) ==\n", env_label[e], cells[e][0]->limit);
+		fprintf(out, "%-38s", "median us (x floor, per-round median)");
+		for (int f = 0; f < N_FDS; f++)
+			fprintf(out, " %20s", fds_label[f]);
+		fprintf(out, " %9s\n", "RSS KiB");
+		for (int s = 0; s < N_SUBJ; s++) {
+			if (!cells[e][0]->runs[s] && !cells[e][N_FDS - 1]->runs[s])
+				continue;
+			fprintf(out, "%-38s", subj[s].label);
+			long rss = -1;
+			for (int f = 0; f < N_FDS; f++) {
+				struct cell *c = cells[e][f];
+				char buf[64];
+				if (c->skipped)
+					snprintf(buf, sizeof(buf), ".");
+				else if (!c->ok)
+					snprintf(buf, sizeof(buf), "error");
+				else if (!c->runs[s])
+					snprintf(buf, sizeof(buf), "-");
+				else
+					snprintf(buf, sizeof(buf), "%.0f (%.3f)", med_us(c, s),
+						 ratio(c, s, S_FLOOR));
+				if (med_rss(c, s) > rss)
+					rss = med_rss(c, s);
+				fprintf(out, " %20s", buf);
+			}
+			fprintf(out, " %9ld\n", rss);
+		}
+		for (int f = 0; f < N_FDS; f++) {
+			if (!cells[e][f]->ok && !cells[e][f]->skipped)
+				fprintf(out, "  %s: ERROR: %s\n", fds_label[f], cells[e][f]->err);
+			if (cells[e][f]->note[0] && f == F_10)
+				fprintf(out, "  note: %s\n", cells[e][f]->note);
+		}
+	}
+}
+
+static void print_slots(FILE *out, const struct slots *sl, bool md)
+{
+	if (!sl || !sl->done || sl->n < 2)
+		return;
+	if (md) {
+		fprintf(out, "\n| limit | poll scan us | ns/slot | close() loop us | ns/slot | "
+			     "poll / loop |\n|---:|---:|---:|---:|---:|---:|\n");
+	} else {
+		fprintf(out, "\n== per-slot cost, empty table, in process ==\n");
+		fprintf(out, "%10s %14s %8s %14s %8s %8s\n", "limit", "poll us", "ns/slot",
+			"close loop us", "ns/slot", "ratio");
+	}
+	for (int k = 0; k < sl->n; k++)
+		fprintf(out, md ? "| %d | %.1f | %.1f | %.1f | %.1f | %.3f |\n"
+				: "%10d %14.1f %8.1f %14.1f %8.1f %8.3f\n",
+			sl->limit[k], sl->poll_us[k], sl->poll_us[k] * 1000 / sl->limit[k],
+			sl->loop_us[k], sl->loop_us[k] * 1000 / sl->limit[k],
+			sl->poll_us[k] / sl->loop_us[k]);
+}
+
+static void print_extrapolation(FILE *out, const struct slots *sl, bool md)
+{
+	if (!sl || !sl->done || sl->n < 2)
+		return;
+	for (int k = 20; k <= 30; k += 10) {
+		double n = (double)(1LL << k);
+		double p = sl->poll_a + sl->poll_b * n, l = sl->loop_a + sl->loop_b * n;
+		if (md)
+			fprintf(out, "| 2^%d (fit) | %.0f | %.1f | %.0f | %.1f | %.3f |\n", k, p,
+				p * 1000 / n, l, l * 1000 / n, p / l);
+		else
+			fprintf(out, "%10s %14.0f %8.1f %14.0f %8.1f %8.3f  (fit, extrapolated)\n",
+				k == 20 ? "2^20" : "2^30", p, p * 1000 / n, l, l * 1000 / n, p / l);
+	}
+}
+
+static void print_targets(FILE *out, bool md)
+{
+	int missed = 0, measured = 0;
+
+	if (md)
+		fprintf(out, "\n| target | measured | limit | |\n|---|---:|---:|---|\n");
+	else
+		fprintf(out, "\n== targets (median of per-round ratios) ==\n");
+	for (int i = 0; i < n_targets; i++) {
+		const struct target *t = &targets[i];
+		bool met = target_met(t);
+		missed += !met && !isnan(t->value);
+		measured += !isnan(t->value);
+		fprintf(out, md ? "| %s | %.3f | %s %.2f | %s |\n" : "%-78s %7.3f  %s %.2f  %s\n",
+			t->what, t->value, t->at_least ? ">=" : "<=", t->limit, isnan(t->value) ? "not measured" : met ? "met" : "MISSED");
+	}
+	if (!md)
+		fprintf(out, "%d of %d measured targets met\n", measured - missed, measured);
+}
+
+static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
+			   const struct slots *sl, const struct finding *fi, int reps)
+{
+	FILE *out = fopen(path, "we");
+
+	if (!out) {
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	print_machine(out, true);
+	fprintf(out, "\nMedian microseconds per fork + exec + wait of `WRAPPER /bin/true`, %d "
+		     "rounds, 20000 descriptor limit; in brackets the median per-round ratio to "
+		     "the wrapper that closes nothing.\n",
+		reps);
+	for (int e = 0; e < N_ENVS; e++) {
+		fprintf(out, "\n**%s**\n\n| wrapper |", env_label[e]);
+		for (int f = 0; f < N_FDS; f++)
+			fprintf(out, " %s open |", fds_label[f]);
+		fprintf(out, "\n|---|");
+		for (int f = 0; f < N_FDS; f++)
+			fprintf(out, "---:|");
+		fprintf(out, "\n");
+		for (int s = 0; s < N_SUBJ; s++) {
+			if (!cells[e][0]->runs[s])
+				continue;
+			fprintf(out, "| %s |", subj[s].label);
+			for (int f = 0; f < N_FDS; f++)
+				fprintf(out, " %.0f (%.2f) |", med_us(cells[e][f], s),
+					ratio(cells[e][f], s, S_FLOOR));
+			fprintf(out, "\n");
+		}
+	}
+	print_slots(out, sl, true);
+	print_extrapolation(out, sl, true);
+	print_finding(out, fi, true);
+	print_targets(out, true);
+	fclose(out);
+}
+
+/* A log-scale grouped bar chart: one panel per environment, a group of bars
+ * per descriptor count, a bar per wrapper. */
+static void write_svg(const char *path, struct cell *cells[N_ENVS][N_FDS])
+{
+	static const int shown[] = { S_FLOOR, S_ENV, S_AUTO, S_CF_CR, S_CF_PROC, S_CF_POLL,
+				     S_CF_LOOP, S_CLOEXEC, S_PROC, S_CLOSEFROM, S_LOOP };
+	static const char *const color[] = { "#999999", "#cccccc", "#d62728", "#ff9896",
+					     "#e377c2", "#f7b6d2", "#8c564b", "#1f77b4",
+					     "#2ca02c", "#17becf", "#ff7f0e" };
+	enum { NS = sizeof(shown) / sizeof(shown[0]) };
+	const double panel_w = 460, panel_h = 260, left = 60, top = 40, bar = 3.6;
+	const double lo = 2, hi = 5.5; /* log10 us: 100 us .. 316 ms */
+	FILE *out = fopen(path, "we");
+
+	if (!out) {
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	double width = left + 2 * (panel_w + 40) + 10, height = top + 2 * (panel_h + 70) + 40 + 14 * 6;
+	fprintf(out,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		"font-family=\"sans-serif\" font-size=\"11\">\n"
+		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+		"<text x=\"10\" y=\"20\" font-size=\"14\">closefds: median us per fork + exec + "
+		"wait of WRAPPER /bin/true (log scale), limit 20000</text>\n",
+		width, height);
+	for (int e = 0; e < N_ENVS; e++) {
+		double x0 = left + (e % 2) * (panel_w + 40), y0 = top + (e / 2) * (panel_h + 70);
+		fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">%s</text>\n", x0,
+			y0 + 12, env_label[e]);
+		y0 += 20;
+		for (double d = lo; d <= hi + 1e-9; d += 1) {
+			double y = y0 + panel_h - (d - lo) / (hi - lo) * panel_h;
+			fprintf(out,
+				"<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
+				"stroke=\"#ddd\"/>\n<text x=\"%.0f\" y=\"%.1f\" "
+				"text-anchor=\"end\">%s</text>\n",
+				x0, y, x0 + panel_w, y, x0 - 4, y + 4,
+				d == 2 ? "100 us" : d == 3 ? "1 ms" : d == 4 ? "10 ms" : "100 ms");
+		}
+		double gw = panel_w / N_FDS;
+		for (int f = 0; f < N_FDS; f++) {
+			struct cell *c = cells[e][f];
+			double gx = x0 + f * gw + (gw - NS * bar * 1.2) / 2;
+			for (int i = 0; i < NS; i++) {
+				double m = med_us(c, shown[i]);
+				if (isnan(m))
+					continue;
+				double v = log10(m);
+				v = v < lo ? lo : v > hi ? hi : v;
+				double h = (v - lo) / (hi - lo) * panel_h;
+				fprintf(out,
+					"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+					"fill=\"%s\"><title>%s, %s open: %.0f us</title></rect>\n",
+					gx + i * bar * 1.2, y0 + panel_h - h, bar, h, color[i],
+					subj[shown[i]].label, fds_label[f], m);
+			}
+			fprintf(out,
+				"<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%s open</text>\n",
+				x0 + f * gw + gw / 2, y0 + panel_h + 14, fds_label[f]);
+		}
+		fprintf(out,
+			"<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n",
+			x0, y0 + panel_h, x0 + panel_w, y0 + panel_h);
+	}
+	double ly = top + 2 * (panel_h + 70) + 10;
+	for (int i = 0; i < NS; i++) {
+		double lx = left + (i % 2) * (panel_w + 40);
+		double y = ly + (i / 2) * 14;
+		fprintf(out,
+			"<rect x=\"%.0f\" y=\"%.0f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
+			"<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
+			lx, y, color[i], lx + 14, y + 9, subj[shown[i]].label);
+	}
+	fprintf(out, "</svg>\n");
+	fclose(out);
+}
+
+int main(int argc, char *argv[])
+{
+	const char *md = NULL, *svg = NULL;
+	int reps = 101;
+	unsigned env_mask = 0, fds_mask = 0;
+	struct rlimit rl;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]\n"
+				"             [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...\n");
+		return 2;
+	}
+	g_closefds = argv[1];
+	g_benchref = argv[2];
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
+			reps = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--markdown") == 0 && i + 1 < argc)
+			md = argv[++i];
+		else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc)
+			svg = argv[++i];
+		else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc && name_index(argv[i + 1], env_opt, N_ENVS) >= 0)
+			env_mask |= 1U << name_index(argv[++i], env_opt, N_ENVS);
+		else if (strcmp(argv[i], "--fds") == 0 && i + 1 < argc && name_index(argv[i + 1], fds_opt, N_FDS) >= 0)
+			fds_mask |= 1U << name_index(argv[++i], fds_opt, N_FDS);
+		else {
+			fprintf(stderr, "bench: unknown argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (reps < 1 || reps > MAX_REPS) {
+		fprintf(stderr, "bench: --reps must be 1..%d\n", MAX_REPS);
+		return 2;
+	}
+	if (access(g_env, X_OK) < 0)
+		g_env = "/bin/env";
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 2;
+	int limit = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > LIMIT_MAX ? LIMIT_MAX
+									   : (int)rl.rlim_max;
+	if (limit < 10010) {
+		fprintf(stderr, "bench: needs a hard RLIMIT_NOFILE of 10010 or more (%d)\n", limit);
+		return 77;
+	}
+	/* The benchmark's own inherited descriptors (meson's, say) would be in
+	 * every cell: close them, as a clean parent would. */
+	for (int fd = 3; fd < limit; fd++)
+		close(fd);
+
+	print_machine(stdout, false);
+	printf("# closefds %s, %d rounds per cell, A/B interleaved, limit %d\n", g_closefds, reps,
+	       limit);
+	fflush(stdout);
+	struct cell *cells[N_ENVS][N_FDS];
+	bool ok = true;
+	for (int e = 0; e < N_ENVS; e++)
+		for (int f = 0; f < N_FDS; f++) {
+			if ((env_mask && !(env_mask & 1U << e)) || (fds_mask && !(fds_mask & 1U << f))) {
+				cells[e][f] = cell_skipped();
+				continue;
+			}
+			cells[e][f] = cell_measure((enum env_id)e, (enum fds_id)f, reps, limit);
+			if (!cells[e][f]) {
+				fprintf(stderr, "bench: mmap/fork: %s\n", strerror(errno));
+				return 1;
+			}
+			ok &= cells[e][f]->ok;
+			fprintf(stderr, "bench: %s, %s open: %s\n", env_label[e], fds_label[f],
+				cells[e][f]->ok ? "done" : cells[e][f]->err);
+		}
+	bool all = !env_mask && !fds_mask;
+	struct slots *sl = all ? slots_measure(reps < 51 ? reps : 51, limit) : NULL;
+	struct finding *fi = all ? finding_measure(reps < 51 ? reps : 51, limit, 10000) : NULL;
+	if (all && (!fi || !fi->done)) {
+		fprintf(stderr, "bench: the finding measurement failed\n");
+		ok = false;
+	}
+	evaluate(cells, sl, fi);
+	print_cells(stdout, cells);
+	print_slots(stdout, sl, false);
+	print_extrapolation(stdout, sl, false);
+	print_finding(stdout, fi, false);
+	print_targets(stdout, false);
+	if (md)
+		write_markdown(md, cells, sl, fi, reps);
+	if (svg)
+		write_svg(svg, cells);
+	return ok ? 0 : 1;
+}
