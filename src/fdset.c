@@ -15,14 +15,15 @@
 
 void fd_set_init(struct fd_set_ranges *s)
 {
-	s->v = NULL;
+	s->v = s->inl;
 	s->n = 0;
-	s->cap = 0;
+	s->cap = FD_SET_INLINE;
 }
 
 void fd_set_free(struct fd_set_ranges *s)
 {
-	free(s->v);
+	if (s->v != s->inl)
+		free(s->v);
 	fd_set_init(s);
 }
 
@@ -66,10 +67,13 @@ int fd_set_add(struct fd_set_ranges *s, int lo, int hi)
 		return 0;
 	}
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		struct fd_range *v = realloc(s->v, cap * sizeof(*v));
+		size_t cap = s->cap * 2;
+		struct fd_range *v = s->v == s->inl ? malloc(cap * sizeof(*v))
+						    : realloc(s->v, cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
+		if (s->v == s->inl)
+			memcpy(v, s->inl, s->n * sizeof(*v));
 		s->v = v;
 		s->cap = cap;
 	}

@@ -11,10 +11,17 @@ struct fd_range {
 	int hi; /* inclusive, lo <= hi */
 };
 
+/* The first FD_SET_INLINE ranges live in the struct itself, so the usual
+ * sets (0-2 and a few --keep-fd items) need no malloc: a fresh heap costs a
+ * brk and page faults on every run.  v may point into the struct: never copy
+ * a set by assignment. */
+#define FD_SET_INLINE 4
+
 struct fd_set_ranges {
 	struct fd_range *v;
 	size_t n;
 	size_t cap;
+	struct fd_range inl[FD_SET_INLINE];
 };
 
 /* A maximal run of descriptor numbers not in a set.  hi is unsigned so the

@@ -155,8 +155,8 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	if (sigaction(SIGPIPE, &ignore, &caller_sigpipe) < 0)
 		return fail(false, "cannot ignore SIGPIPE: %s", strerror(errno));
 
-	if (options_parse(o, argc, argv, err, sizeof(err)) < 0)
-		return fail(true, "%s", err);
+	if ((r = options_parse(o, argc, argv, err, sizeof(err))) < 0)
+		return fail(r != -ENOMEM, "%s", err);
 	if (o->help || o->version) {
 		(o->help ? usage_print : version_print)(stdout);
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_CLOSEFDS_FAILED;
@@ -165,8 +165,8 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 		return fail(false, "cannot drop setuid/setgid privileges: %s", strerror(-r));
 
 	read_environment(&env);
-	if (plan_build(plan, o, &env, err, sizeof(err)) < 0)
-		return fail(true, "%s", err);
+	if ((r = plan_build(plan, o, &env, err, sizeof(err))) < 0)
+		return fail(r != -ENOMEM, "%s", err);
 	if ((r = plan_check_open(plan, &bad_fd, &bad_option)) == -EBADF)
 		return fail(false, "descriptor %d (%s) is not open", bad_fd, bad_option);
 	if (r < 0)

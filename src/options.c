@@ -46,6 +46,13 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* Not the user's fault: no usage hint (main tells them apart by -ENOMEM). */
+static int no_memory(char *err, size_t errlen)
+{
+	fail(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
 int parse_fd_number(const char *s, size_t len, int *out)
 {
 	long long v = 0;
@@ -97,7 +104,7 @@ static int parse_keep_item(struct options *o, const char *arg, const char *s, si
 				    (int)len, s, number_problem(r));
 		if (grow((void **)&o->keep_single, &o->cap_keep_single, o->n_keep_single,
 			 sizeof(*o->keep_single)) < 0)
-			return fail(err, errlen, "out of memory");
+			return no_memory(err, errlen);
 		o->keep_single[o->n_keep_single++] = lo;
 		hi = lo;
 	} else {
@@ -114,19 +121,20 @@ static int parse_keep_item(struct options *o, const char *arg, const char *s, si
 				    arg, (int)len, s);
 	}
 	if (fd_set_add(&o->keep, lo, hi) < 0)
-		return fail(err, errlen, "out of memory");
+		return no_memory(err, errlen);
 	return 0;
 }
 
 int parse_keep_list(struct options *o, const char *arg, char *err, size_t errlen)
 {
 	const char *s = arg;
+	int r;
 
 	for (;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		if (parse_keep_item(o, arg, s, len, err, errlen) < 0)
-			return -1;
+		if ((r = parse_keep_item(o, arg, s, len, err, errlen)) < 0)
+			return r;
 		if (!comma)
 			return 0;
 		s = comma + 1;
@@ -149,7 +157,7 @@ int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen)
 		return fail(err, errlen, "invalid --pass-fd '%s': expected FD or FD:TARGET (%s)", arg,
 			    number_problem(r));
 	if (grow((void **)&o->moves, &o->cap_moves, o->n_moves, sizeof(*o->moves)) < 0)
-		return fail(err, errlen, "out of memory");
+		return no_memory(err, errlen);
 	o->moves[o->n_moves++] = m;
 	return 0;
 }
@@ -173,7 +181,7 @@ int parse_listen_fd(struct options *o, const char *arg, char *err, size_t errlen
 				    arg);
 	}
 	if (grow((void **)&o->listen, &o->cap_listen, o->n_listen, sizeof(*o->listen)) < 0)
-		return fail(err, errlen, "out of memory");
+		return no_memory(err, errlen);
 	o->listen[o->n_listen++] = l;
 	return 0;
 }
@@ -229,7 +237,7 @@ static const struct option long_options[] = {
 
 int options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen)
 {
-	int c;
+	int c, r;
 
 	/* '+': stop at the first non-option, so COMMAND's own options are its
 	 * own.  ':': report a missing argument as ':' rather than '?'.
@@ -240,12 +248,12 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 	while ((c = getopt_long(argc, argv, "+:k:p:m:lvhV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			if (parse_keep_list(o, optarg, err, errlen) < 0)
-				return -1;
+			if ((r = parse_keep_list(o, optarg, err, errlen)) < 0)
+				return r;
 			break;
 		case 'p':
-			if (parse_pass_fd(o, optarg, err, errlen) < 0)
-				return -1;
+			if ((r = parse_pass_fd(o, optarg, err, errlen)) < 0)
+				return r;
 			break;
 		case 'm':
 			if (parse_method(optarg, &o->method) < 0)
@@ -257,8 +265,8 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			o->listen_fds = true;
 			break;
 		case OPT_LISTEN_FD:
-			if (parse_listen_fd(o, optarg, err, errlen) < 0)
-				return -1;
+			if ((r = parse_listen_fd(o, optarg, err, errlen)) < 0)
+				return r;
 			break;
 		case OPT_KEEP_JOBSERVER:
 			o->keep_jobserver = true;

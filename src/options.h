@@ -48,8 +48,9 @@ struct options {
 void options_init(struct options *o);
 void options_free(struct options *o);
 
-/* Parse argv.  Returns 0, or -1 with a message (without "closefds: ") in
- * err.  Usage errors only: whether descriptors are open is checked later. */
+/* Parse argv.  Returns 0, or -1 (a usage error) or -ENOMEM with a message
+ * (without "closefds: ") in err.  Whether descriptors are open is checked
+ * later. */
 int options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen);
 
 /* The pieces, exposed for the unit tests. */

@@ -65,6 +65,12 @@ static size_t node_of(const int *nodes, size_t n, int fd)
 int pass_schedule(const struct fd_move *moves, size_t n, struct pass_op **ops_out,
 		  size_t *n_ops_out, size_t *n_temps_out)
 {
+	/* The usual case, no moves: nothing to allocate. */
+	if (n == 0) {
+		*ops_out = NULL;
+		*n_ops_out = *n_temps_out = 0;
+		return 0;
+	}
 	/* Nodes 0..m-1 are the distinct descriptors that moves mention, in
 	 * increasing order; nodes m.. are temporaries. */
 	int *nodes = malloc((2 * n + 1) * sizeof(*nodes));
@@ -209,7 +215,7 @@ static int add_named(struct plan *p, const struct options *o, const struct plan_
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
-	return -1;
+	return -ENOMEM;
 }
 
 /* --pass-fd and --listen-fd moves together, sorted by target, duplicates
@@ -228,7 +234,7 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 	p->moves = malloc(total * sizeof(*p->moves));
 	if (!p->moves) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	if (o->n_moves > 0) /* o->moves is NULL without --pass-fd */
 		memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
@@ -291,16 +297,15 @@ int plan_build(struct plan *p, const struct options *o, const struct plan_env *e
 	       size_t errlen)
 {
 	struct fd_set_ranges named;
-	int r = -1;
+	int r;
 
 	p->opts = o;
 	fd_set_init(&named);
-	if (add_named(p, o, env, &named, err, errlen) < 0 ||
-	    build_moves(p, o, &named, err, errlen) < 0)
+	if ((r = add_named(p, o, env, &named, err, errlen)) < 0 ||
+	    (r = build_moves(p, o, &named, err, errlen)) < 0)
 		goto out;
-	r = 0;
-	if (fd_set_add(&p->keep, 0, 2) < 0 || fd_set_add_set(&p->keep, &named) < 0)
-		r = -1;
+	if ((r = fd_set_add(&p->keep, 0, 2)) == 0)
+		r = fd_set_add_set(&p->keep, &named);
 	for (size_t i = 0; i < p->n_moves && r == 0; i++)
 		r = fd_set_add(&p->keep, p->moves[i].dst, p->moves[i].dst);
 	if (r == 0)
@@ -309,7 +314,7 @@ int plan_build(struct plan *p, const struct options *o, const struct plan_env *e
 		r = build_listen_env(p, o, env);
 	if (r < 0) {
 		snprintf(err, errlen, "out of memory");
-		r = -1;
+		r = -ENOMEM;
 	}
 out:
 	fd_set_free(&named);

@@ -45,8 +45,9 @@ struct plan {
 void plan_init(struct plan *p);
 void plan_free(struct plan *p);
 
-/* Build the plan from parsed options.  Returns 0, or -1 with a message in
- * err: two sources for one target; a target also named by --keep-fd. */
+/* Build the plan from parsed options.  Returns 0, or -1 (a usage error: two
+ * sources for one target; a target also named by --keep-fd) or -ENOMEM,
+ * with a message in err. */
 int plan_build(struct plan *p, const struct options *o, const struct plan_env *env, char *err,
 	       size_t errlen);
 

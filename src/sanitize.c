@@ -71,6 +71,8 @@ int pass_apply(const struct plan *p, size_t *failed)
 	int *temps;
 	int r = 0;
 
+	if (p->n_ops == 0) /* the usual case: no moves, no allocation */
+		return 0;
 	/* One more than needed, so there is always an array (no NULL case). */
 	temps = malloc((p->n_temps + 1) * sizeof(*temps));
 	if (!temps)
@@ -221,7 +223,7 @@ static const struct method_entry step_proc = { "proc", close_method_proc };
 static const struct method_entry step_poll = { "poll", close_method_poll };
 static const struct method_entry step_loop = { "loop", close_method_loop };
 
-int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool count,
+int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool measure,
 	     struct sanitize_report *rep)
 {
 	const struct method_entry *steps[4];
@@ -253,7 +255,7 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool count,
 
 	rep->n = 0;
 	rep->inherit_err = 0;
-	rep->have_open_before = count && close_ctx_count_open(&ctx, &rep->open_before) == 0;
+	rep->have_open_before = measure && close_ctx_count_open(&ctx, &rep->open_before) == 0;
 	int leak_fd = -1, leak_saved = test_hook_save(&leak_fd);
 	for (size_t i = 0; i < n; i++) {
 		/* A forced close_range uses the plain call only where the
@@ -262,7 +264,7 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool count,
 		if (m == METHOD_CLOSE_RANGE && i > 0 && r != -EINVAL)
 			break;
 		struct method_attempt *a = &rep->tries[rep->n++];
-		long long t0 = now_usec();
+		long long t0 = measure ? now_usec() : 0;
 		ctx.closed = 0;
 		ctx.bounded = false;
 		r = steps[i]->fn(&ctx);
@@ -273,7 +275,7 @@ int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool count,
 			.counted = ctx.counted,
 			.deferred = ctx.deferred,
 			.bounded = ctx.bounded,
-			.usec = now_usec() - t0,
+			.usec = measure ? now_usec() - t0 : 0,
 		};
 		if (r == 0)
 			break;

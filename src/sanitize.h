@@ -30,7 +30,7 @@ struct method_attempt {
 	bool counted;
 	bool deferred;
 	bool bounded; /* scanned below bound */
-	long long usec;
+	long long usec; /* measured only with --verbose */
 };
 
 struct sanitize_report {
@@ -45,9 +45,11 @@ struct sanitize_report {
 
 /* Close everything not in keep with method m (auto: each in turn until one
  * succeeds), then clear FD_CLOEXEC on every kept open descriptor.  With
- * count, first count the descriptors to close (a poll scan, for --verbose:
- * close_range cannot count).  Returns 0 or the -errno of the last failure. */
-int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool count,
+ * measure (--verbose), first count the descriptors to close (a poll scan:
+ * close_range cannot count) and time each method; without it, no clock is
+ * read (the vDSO pages it faults in cost more than the call).  Returns 0 or
+ * the -errno of the last failure. */
+int sanitize(const struct fd_set_ranges *keep, enum close_method m, bool measure,
 	     struct sanitize_report *rep);
 
 /* Clear FD_CLOEXEC on every open descriptor in keep (what sanitize does

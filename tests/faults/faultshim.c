@@ -9,8 +9,9 @@
  *                     knows when n has passed the last call
  *
  * close_range and getdents64 go through syscall(); their names here are
- * "close_range" and "getdents64".  execvp removes LD_PRELOAD before the
- * real call, so COMMAND (the probe) runs without the shim. */
+ * "close_range" and "getdents64"; malloc, calloc and realloc share the name
+ * "malloc".  execvp removes LD_PRELOAD before the real call, so COMMAND (the
+ * probe) runs without the shim. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -228,4 +229,31 @@ int execvp(const char *file, char *const argv[])
 		return -1;
 	unsetenv("LD_PRELOAD");
 	return REAL(execvp)(file, argv);
+}
+
+/* Allocation: one counter, "malloc", for malloc, calloc and realloc.
+ * glibc's own entry points, not dlsym: dlsym itself may allocate. */
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+
+void *malloc(size_t n)
+{
+	if (inject("malloc"))
+		return NULL;
+	return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	if (inject("malloc"))
+		return NULL;
+	return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	if (inject("malloc"))
+		return NULL;
+	return __libc_realloc(p, n);
 }

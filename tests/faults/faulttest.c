@@ -75,6 +75,7 @@ static const struct {
 	{ "setenv", { ENOMEM, 0 } },
 	{ "close_range", { EPERM, ENOSYS, EINVAL, 0 } },
 	{ "getdents64", { EIO, EINVAL, 0 } },
+	{ "malloc", { ENOMEM, 0 } },
 	{ "execvp", { EACCES, ENOENT, 0 } },
 };
 
@@ -187,7 +188,7 @@ int main(int argc, char *argv[])
 	for (size_t f = 0; f < nf; f++)
 		for (size_t e = 0; e < 4 && faults[f].errnos[e]; e++)
 			per_scenario++;
-	printf("1..%zu\n", 2 * nsc * per_scenario);
+	printf("1..%zu\n", 2 * nsc * per_scenario + 2);
 
 	for (int blocked = 0; blocked <= 1; blocked++) {
 		for (size_t s = 0; s < nsc; s++) {
@@ -258,6 +259,20 @@ int main(int argc, char *argv[])
 					}
 				}
 			}
+		}
+	}
+	/* Without options closefds allocates nothing (fixed buffers only, the
+	 * sets inline): failing the first allocation must not be reached. */
+	static const struct scenario bare = { "no options", 0, { NULL } };
+	for (int blocked = 0; blocked <= 1; blocked++) {
+		int inj = run_with_fault(closefds, shim, probe, &bare, blocked, "malloc", ENOMEM, 1);
+		bool ok = inj == 0 && run.status == 0 && run.probe_ran;
+		printf("%s %d - no options%s: no allocation\n", ok ? "ok" : "not ok", ++test,
+		       blocked ? ", close_range blocked" : "");
+		if (!ok) {
+			failed++;
+			printf("# fault %s, status %d, probe %s\n", inj == 1 ? "reached" : "not reached",
+			       run.status, run.probe_ran ? "ran" : "did not run");
 		}
 	}
 	printf("# %ld runs, %ld faults injected: %ld refused with a message, %ld fell back to the exact table\n",
