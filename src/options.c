@@ -128,12 +128,12 @@ static int parse_keep_item(struct options *o, const char *arg, const char *s, si
 int parse_keep_list(struct options *o, const char *arg, char *err, size_t errlen)
 {
 	const char *s = arg;
-	int r;
 
 	for (;;) {
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		if ((r = parse_keep_item(o, arg, s, len, err, errlen)) < 0)
+		int r = parse_keep_item(o, arg, s, len, err, errlen);
+		if (r < 0)
 			return r;
 		if (!comma)
 			return 0;
