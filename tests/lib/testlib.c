@@ -364,12 +364,14 @@ static void slurp(const char *path, char *buf, size_t size)
 		close(fd);
 }
 
+const char *const *tl_wrapper;
+
 int tl_run_closefds(const char *closefds, const char *probe, const char *const *args,
 		    char *const *envp, tl_setup_fn setup, tl_setup_fn late, void *arg,
 		    struct tl_run *run)
 {
 	char report[128], before[128], errfile[128];
-	const char *argv[64];
+	const char *argv[96];
 	size_t a = 0;
 	int st;
 
@@ -379,8 +381,10 @@ int tl_run_closefds(const char *closefds, const char *probe, const char *const *
 	unlink(report);
 	unlink(before);
 	unlink(errfile);
+	for (size_t i = 0; tl_wrapper && tl_wrapper[i] && a < 24; i++)
+		argv[a++] = tl_wrapper[i];
 	argv[a++] = closefds;
-	for (size_t i = 0; args[i] && a < 58; i++)
+	for (size_t i = 0; args[i] && a < 90; i++)
 		argv[a++] = args[i];
 	argv[a++] = "--";
 	argv[a++] = probe;
@@ -396,6 +400,11 @@ int tl_run_closefds(const char *closefds, const char *probe, const char *const *
 		if (e < 0 || dup2(e, 2) < 0)
 			_exit(90);
 		close(e);
+		int o = open("/dev/null", O_WRONLY);
+		if (o < 0 || dup2(o, 1) < 0)
+			_exit(90);
+		if (o != 1)
+			close(o);
 		if (setup && setup(arg) < 0) {
 			dprintf(2, "test setup failed: %s\n", strerror(errno));
 			_exit(91);
@@ -405,14 +414,15 @@ int tl_run_closefds(const char *closefds, const char *probe, const char *const *
 		if (late && late(arg) < 0)
 			_exit(94);
 		extern char **environ;
-		execve(closefds, (char *const *)argv, envp ? envp : environ);
+		execve(argv[0], (char *const *)argv, envp ? envp : environ);
 		_exit(93);
 	}
 	if (waitpid(pid, &st, 0) < 0)
 		return -1;
 	run->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	slurp(errfile, run->err, sizeof(run->err));
-	strip_sanitizer_noise(run->err);
+	if (!tl_wrapper) /* under valgrind its reports are the point */
+		strip_sanitizer_noise(run->err);
 	run->probe_ran = access(report, F_OK) == 0;
 	memset(&run->after, 0, sizeof(run->after));
 	memset(&run->before, 0, sizeof(run->before));

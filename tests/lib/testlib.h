@@ -63,7 +63,7 @@ struct tl_report {
 struct tl_run {
 	int status;        /* exit status, or 128 + signal */
 	bool probe_ran;
-	char err[4096];    /* closefds' stderr, sanitizer noise removed */
+	char err[4096];    /* closefds' stderr, sanitizer noise removed (not with tl_wrapper) */
 	struct tl_report before; /* the table just before the exec of closefds */
 	struct tl_report after;  /* what the probe saw */
 };
@@ -72,11 +72,17 @@ struct tl_run {
  * limits, apply an environment; returning -1 aborts), then exec closefds
  * with args, "--", the probe and its report path.  envp NULL: the parent's
  * environment.  late(arg), if not NULL, runs after the "before" report is
- * written, just before the exec (to fill the table, say).  Returns 0 or -1. */
+ * written, just before the exec (to fill the table, say).  The child's stdout
+ * is /dev/null: a message that a move sends there must not enter the TAP
+ * stream.  Returns 0 or -1. */
 typedef int (*tl_setup_fn)(void *arg);
 int tl_run_closefds(const char *closefds, const char *probe, const char *const *args,
 		    char *const *envp, tl_setup_fn setup, tl_setup_fn late, void *arg,
 		    struct tl_run *run);
+
+/* Words put before closefds by tl_run_closefds (the first a path to exec),
+ * NULL-terminated; NULL (the default) runs closefds itself.  For valgrind. */
+extern const char *const *tl_wrapper;
 
 /* Write the calling process's table (and state) to path, in the format
  * tl_read_report() reads; the file itself is opened after the listing.

@@ -2,7 +2,8 @@
 # run.sh: closefds under valgrind memcheck: the unit suite, and closefds
 # itself over command lines that reach every part of it (each method,
 # moves with temporaries, --list, --audit, --verify, socket activation,
-# every kind of error).  Each run must report no errors and no leak.
+# every kind of error), and the system test with closefds under memcheck.
+# Each run must report no errors and no leak.
 # Usage: tests/valgrind/run.sh BUILDDIR
 set -u
 build=$1
@@ -56,6 +57,20 @@ else
 	failed=$((failed + 1))
 	echo "valgrind: FAIL: unit suite"
 	grep -E "FAIL|ERROR" "$log" | head
+fi
+# The system test with closefds under memcheck: every case valgrind can
+# start in (systest --valgrind says which it skips and why).
+n=$((n + 1))
+abs=$(cd "$build" && pwd)
+static=
+[ -x "$abs/src/closefds-static" ] && static="$abs/src/closefds-static $abs/tests/lib/fdprobe-static"
+# shellcheck disable=SC2086 # $static is two words or none
+if "$abs/tests/integration/systest" --valgrind "$abs/src/closefds" "$abs/tests/lib/fdprobe" $static >"$log" 2>&1; then
+	echo "valgrind: system test: $(grep -c '^ok' "$log") ok, $(grep -c '# SKIP' "$log") of them skipped"
+else
+	failed=$((failed + 1))
+	echo "valgrind: FAIL: system test"
+	grep -A3 '^not ok' "$log" | head -n 40
 fi
 echo "valgrind: $n runs, $failed failed"
 [ "$failed" -eq 0 ]
