@@ -10,7 +10,8 @@
  * must refuse (125, nothing run).
  *
  * Seeded and reproducible: a failure prints the seed and the case.
- * Usage: difftest CLOSEFDS FDPROBE [CASES [SEED]]   (default 2000 cases) */
+ * Usage: difftest [--valgrind] CLOSEFDS FDPROBE [CASES [SEED]]   (default 2000
+ * cases; --valgrind: closefds under memcheck, see below) */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@
 #define MAX_KEEP 4
 #define MAX_MOVES 5
 #define LIMIT 20000 /* the hard RLIMIT_NOFILE here; targets stay below it */
+
+/* --valgrind: closefds under memcheck (tl_valgrind).  Numbers stay below
+ * top, under the 12 descriptors valgrind keeps for itself below the limit,
+ * and the environments are those valgrind starts in (with /proc). */
+static bool valgrind;
+static int top = LIMIT;
 
 struct dcase {
 	int n_open;
@@ -76,7 +83,7 @@ static int random_fd(void)
 	case 3:
 		return 43 + (int)next(2000);
 	default:
-		return LIMIT - 100 + (int)next(100);
+		return top - 100 + (int)next(100);
 	}
 }
 
@@ -111,8 +118,8 @@ static void generate(struct dcase *c)
 		} else {
 			c->keep_lo[i] = random_fd();
 			c->keep_hi[i] = c->keep_lo[i] + (int)next(next(4) ? 50 : 3000);
-			if (c->keep_hi[i] >= LIMIT + 50)
-				c->keep_hi[i] = LIMIT + 50;
+			if (c->keep_hi[i] >= top + 50)
+				c->keep_hi[i] = top + 50;
 		}
 	}
 	c->n_moves = (int)next(MAX_MOVES + 1);
@@ -129,10 +136,12 @@ static void generate(struct dcase *c)
 			c->dst[i] = (int)next(3);
 			break;
 		default:
-			c->dst[i] = next(3) ? 3 + (int)next(60) : LIMIT - 1 - (int)next(50);
+			c->dst[i] = next(3) ? 3 + (int)next(60) : top - 1 - (int)next(50);
 		}
 	}
-	c->env = (enum tl_env)next(TL_ENV_COUNT);
+	do
+		c->env = (enum tl_env)next(TL_ENV_COUNT);
+	while (valgrind && tl_env_hides_proc(c->env));
 	c->method = (int)next(5);
 #ifdef __SANITIZE_ADDRESS__
 	/* A sanitizer-built probe writes a warning to its stderr before main()
@@ -221,6 +230,17 @@ int main(int argc, char *argv[])
 	static struct tl_run run;
 	static int want[LIMIT];
 	char argbuf[MAX_KEEP + MAX_MOVES + 4][32], why[2048], desc[2048];
+	if (argc > 1 && strcmp(argv[1], "--valgrind") == 0) {
+		valgrind = true;
+		top = LIMIT - 100;
+		tl_wrapper = tl_valgrind;
+		argv++;
+		argc--;
+		if (access(tl_valgrind[0], X_OK) < 0) {
+			printf("1..0 # SKIP %s is not installed\n", tl_valgrind[0]);
+			return 0;
+		}
+	}
 	long cases = argc > 3 ? atol(argv[3]) : 2000;
 	unsigned long long seed = argc > 4 ? strtoull(argv[4], NULL, 0)
 					   : (unsigned long long)time(NULL) * 2654435761ULL;
@@ -229,11 +249,11 @@ int main(int argc, char *argv[])
 	int failures = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: difftest CLOSEFDS FDPROBE [CASES [SEED]]\n");
+		fprintf(stderr, "usage: difftest [--valgrind] CLOSEFDS FDPROBE [CASES [SEED]]\n");
 		return 2;
 	}
-	printf("# seed %llu, %ld cases (rerun: difftest CLOSEFDS FDPROBE %ld %llu)\n", seed, cases,
-	       cases, seed);
+	printf("# seed %llu, %ld cases (rerun: difftest %sCLOSEFDS FDPROBE %ld %llu)\n", seed, cases,
+	       valgrind ? "--valgrind " : "", cases, seed);
 	rng = seed | 1;
 	for (long k = 0; k < cases; k++) {
 		struct dcase c;
@@ -293,6 +313,10 @@ int main(int argc, char *argv[])
 					 run.after.n);
 				ok = false;
 			}
+		}
+		if (ok && valgrind && tl_valgrind_report(&run)) {
+			snprintf(why, sizeof(why), "memcheck: %s", run.err);
+			ok = false;
 		}
 		groups[c.env][c.method][0]++;
 		refused += ok && must_refuse;

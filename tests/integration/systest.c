@@ -10,7 +10,7 @@
  * have run.  Output: TAP.
  *
  * Usage: systest [--valgrind] CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]
- * (--valgrind: see valgrind_words below) */
+ * (--valgrind: closefds under memcheck, tl_valgrind in testlib.h) */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -177,11 +177,6 @@ static int test_number, failures;
 static bool valgrind;
 #define VG_TOP 19980
 #define VG_SHIFT 100
-static const char *const valgrind_words[] = {
-	"/usr/bin/valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
-	"--show-leak-kinds=definite,indirect,possible",
-	"--errors-for-leak-kinds=definite,indirect,possible", NULL,
-};
 
 static int vg_fd(int fd)
 {
@@ -358,22 +353,6 @@ static bool table_matches(const struct tcase *c, const struct tl_run *run, char 
 	return true;
 }
 
-/* A memcheck report in closefds' stderr ("==PID== ..." lines).  At the exec
- * of COMMAND valgrind cannot exit 99, so the report is all there is. */
-static bool valgrind_report(const struct tl_run *run)
-{
-	for (const char *l = run->err; *l;) {
-		int pid, n = 0;
-		if (sscanf(l, "==%d==%n", &pid, &n) == 1 && n > 0)
-			return true;
-		const char *nl = strchr(l, '\n');
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	return false;
-}
-
 static void run_case(const char *closefds, const char *probe, const struct tcase *c,
 		     enum tl_env env, const char *method)
 {
@@ -407,7 +386,7 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 	} else {
 		ok = must_refuse ? refused(c, &run, why, sizeof(why))
 				 : table_matches(c, &run, why, sizeof(why));
-		if (ok && valgrind && valgrind_report(&run)) {
+		if (ok && valgrind && tl_valgrind_report(&run)) {
 			snprintf(why, sizeof(why), "memcheck: %s", run.err);
 			ok = false;
 		}
@@ -564,11 +543,11 @@ int main(int argc, char *argv[])
 {
 	if (argc > 1 && strcmp(argv[1], "--valgrind") == 0) {
 		valgrind = true;
-		tl_wrapper = valgrind_words;
+		tl_wrapper = tl_valgrind;
 		argv++;
 		argc--;
-		if (access(valgrind_words[0], X_OK) < 0) {
-			printf("1..0 # SKIP %s is not installed\n", valgrind_words[0]);
+		if (access(tl_valgrind[0], X_OK) < 0) {
+			printf("1..0 # SKIP %s is not installed\n", tl_valgrind[0]);
 			return 0;
 		}
 	}

@@ -366,6 +366,26 @@ static void slurp(const char *path, char *buf, size_t size)
 
 const char *const *tl_wrapper;
 
+const char *const tl_valgrind[] = {
+	"/usr/bin/valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+	"--show-leak-kinds=definite,indirect,possible",
+	"--errors-for-leak-kinds=definite,indirect,possible", NULL,
+};
+
+bool tl_valgrind_report(const struct tl_run *run)
+{
+	for (const char *l = run->err; *l;) {
+		int pid, n = 0;
+		if (sscanf(l, "==%d==%n", &pid, &n) == 1 && n > 0)
+			return true;
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return false;
+}
+
 int tl_run_closefds(const char *closefds, const char *probe, const char *const *args,
 		    char *const *envp, tl_setup_fn setup, tl_setup_fn late, void *arg,
 		    struct tl_run *run)

@@ -84,6 +84,12 @@ int tl_run_closefds(const char *closefds, const char *probe, const char *const *
  * NULL-terminated; NULL (the default) runs closefds itself.  For valgrind. */
 extern const char *const *tl_wrapper;
 
+/* valgrind memcheck as a wrapper: any error or leak makes closefds exit 99
+ * where it exits; where it execs COMMAND the report on its stderr is the only
+ * sign: tl_valgrind_report() finds it ("==PID== ..." lines). */
+extern const char *const tl_valgrind[];
+bool tl_valgrind_report(const struct tl_run *run);
+
 /* Write the calling process's table (and state) to path, in the format
  * tl_read_report() reads; the file itself is opened after the listing.
  * 0 or -1. */

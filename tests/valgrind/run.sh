@@ -2,7 +2,8 @@
 # run.sh: closefds under valgrind memcheck: the unit suite, and closefds
 # itself over command lines that reach every part of it (each method,
 # moves with temporaries, --list, --audit, --verify, socket activation,
-# every kind of error), and the system test with closefds under memcheck.
+# every kind of error), and the system and differential tests with closefds
+# under memcheck.
 # Each run must report no errors and no leak.
 # Usage: tests/valgrind/run.sh BUILDDIR
 set -u
@@ -71,6 +72,15 @@ else
 	failed=$((failed + 1))
 	echo "valgrind: FAIL: system test"
 	grep -A3 '^not ok' "$log" | head -n 40
+fi
+# The differential test, 200 random cases (about 2 minutes) under memcheck.
+n=$((n + 1))
+if "$abs/tests/integration/difftest" --valgrind "$abs/src/closefds" "$abs/tests/lib/fdprobe" 200 >"$log" 2>&1; then
+	echo "valgrind: differential test: $(tail -n 1 "$log" | sed 's/^# //')"
+else
+	failed=$((failed + 1))
+	echo "valgrind: FAIL: differential test"
+	grep '^# case' -A1 "$log" | head -n 20
 fi
 echo "valgrind: $n runs, $failed failed"
 [ "$failed" -eq 0 ]
