@@ -431,7 +431,9 @@ struct slots {
 	bool done;
 };
 
-static double time_poll_scan(int limit)
+/* A poll scan of 3..limit-1 in batches of 1024: closes what it finds, or
+ * with found only counts it.  Returns microseconds. */
+static double time_poll_scan(int limit, int *found)
 {
 	struct pollfd p[1024];
 	long long t0 = now_ns();
@@ -441,9 +443,14 @@ static double time_poll_scan(int limit)
 		for (int i = 0; i < n; i++)
 			p[i] = (struct pollfd){ .fd = start + i };
 		poll(p, (nfds_t)n, 0);
-		for (int i = 0; i < n; i++)
-			if (!(p[i].revents & POLLNVAL))
+		for (int i = 0; i < n; i++) {
+			if (p[i].revents & POLLNVAL)
+				continue;
+			if (found)
+				++*found;
+			else
 				close(p[i].fd);
+		}
 	}
 	return (double)(now_ns() - t0) / 1000.0;
 }
@@ -482,7 +489,7 @@ static void slots_child(int reps, int hard, struct slots *sl)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			break;
 		for (int i = 0; i < reps; i++) {
-			p[i] = time_poll_scan(slot_limits[k]);
+			p[i] = time_poll_scan(slot_limits[k], NULL);
 			l[i] = time_close_loop(slot_limits[k]);
 		}
 		sl->limit[k] = slot_limits[k];
@@ -548,23 +555,6 @@ struct finding {
 	double poll_us[MAX_REPS], proc_us[MAX_REPS];
 };
 
-static double time_find_poll(int limit, int *found)
-{
-	struct pollfd p[1024];
-	long long t0 = now_ns();
-
-	*found = 0;
-	for (int start = 3; start < limit; start += 1024) {
-		int n = limit - start < 1024 ? limit - start : 1024;
-		for (int i = 0; i < n; i++)
-			p[i] = (struct pollfd){ .fd = start + i };
-		poll(p, (nfds_t)n, 0);
-		for (int i = 0; i < n; i++)
-			*found += !(p[i].revents & POLLNVAL);
-	}
-	return (double)(now_ns() - t0) / 1000.0;
-}
-
 static double time_find_proc(int *found)
 {
 	_Alignas(8) char buf[8192];
@@ -610,9 +600,9 @@ static struct finding *finding_measure(int reps, int limit, int n_open)
 		for (int i = 0; i < reps; i++) {
 			pid_t pid = fork();
 			if (pid == 0) {
-				int a, b;
+				int a = 0, b;
 				double sz = fdsize_of_self();
-				fi->poll_us[i] = time_find_poll((int)sz, &a);
+				fi->poll_us[i] = time_poll_scan((int)sz, &a);
 				fi->proc_us[i] = time_find_proc(&b);
 				_exit(a == n_open && b == n_open ? 0 : 1);
 			}

@@ -230,17 +230,12 @@ int main(int argc, char *argv[])
 	static struct tl_run run;
 	static int want[LIMIT];
 	char argbuf[MAX_KEEP + MAX_MOVES + 4][32], why[2048], desc[2048];
-	if (argc > 1 && strcmp(argv[1], "--valgrind") == 0) {
-		valgrind = true;
+	int vg = tl_valgrind_option(&argc, &argv);
+	if (vg < 0)
+		return 0;
+	valgrind = vg > 0;
+	if (valgrind)
 		top = LIMIT - 100;
-		tl_wrapper = tl_valgrind;
-		argv++;
-		argc--;
-		if (access(tl_valgrind[0], X_OK) < 0) {
-			printf("1..0 # SKIP %s is not installed\n", tl_valgrind[0]);
-			return 0;
-		}
-	}
 	long cases = argc > 3 ? atol(argv[3]) : 2000;
 	unsigned long long seed = argc > 4 ? strtoull(argv[4], NULL, 0)
 					   : (unsigned long long)time(NULL) * 2654435761ULL;

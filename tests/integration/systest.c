@@ -541,16 +541,10 @@ static void test_setuid(const char *closefds, const char *probe)
 
 int main(int argc, char *argv[])
 {
-	if (argc > 1 && strcmp(argv[1], "--valgrind") == 0) {
-		valgrind = true;
-		tl_wrapper = tl_valgrind;
-		argv++;
-		argc--;
-		if (access(tl_valgrind[0], X_OK) < 0) {
-			printf("1..0 # SKIP %s is not installed\n", tl_valgrind[0]);
-			return 0;
-		}
-	}
+	int vg = tl_valgrind_option(&argc, &argv);
+	if (vg < 0)
+		return 0;
+	valgrind = vg > 0;
 	if (argc != 3 && argc != 5) {
 		fprintf(stderr,
 			"usage: systest [--valgrind] CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]\n");

@@ -372,6 +372,21 @@ const char *const tl_valgrind[] = {
 	"--errors-for-leak-kinds=definite,indirect,possible", NULL,
 };
 
+int tl_valgrind_option(int *argc, char ***argv)
+{
+	if (*argc < 2 || strcmp((*argv)[1], "--valgrind") != 0)
+		return 0;
+	if (access(tl_valgrind[0], X_OK) < 0) {
+		printf("1..0 # SKIP %s is not installed\n", tl_valgrind[0]);
+		return -1;
+	}
+	(*argv)[1] = (*argv)[0];
+	(*argv)++;
+	(*argc)--;
+	tl_wrapper = tl_valgrind;
+	return 1;
+}
+
 bool tl_valgrind_report(const struct tl_run *run)
 {
 	for (const char *l = run->err; *l;) {

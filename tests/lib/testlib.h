@@ -89,6 +89,10 @@ extern const char *const *tl_wrapper;
  * sign: tl_valgrind_report() finds it ("==PID== ..." lines). */
 extern const char *const tl_valgrind[];
 bool tl_valgrind_report(const struct tl_run *run);
+/* If argv[1] is --valgrind: drop it, set tl_wrapper to tl_valgrind, return 1;
+ * or, valgrind not installed, print a TAP "1..0 # SKIP" and return -1.
+ * Without the option 0. */
+int tl_valgrind_option(int *argc, char ***argv);
 
 /* Write the calling process's table (and state) to path, in the format
  * tl_read_report() reads; the file itself is opened after the listing.
