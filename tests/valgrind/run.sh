@@ -2,8 +2,8 @@
 # run.sh: closefds under valgrind memcheck: the unit suite, and closefds
 # itself over command lines that reach every part of it (each method,
 # moves with temporaries, --list, --audit, --verify, socket activation,
-# every kind of error), and the system and differential tests with closefds
-# under memcheck.
+# every kind of error), and the system, differential, cli and peers tests
+# with closefds under memcheck.
 # Each run must report no errors and no leak.
 # Usage: tests/valgrind/run.sh BUILDDIR
 set -u
@@ -16,7 +16,8 @@ if ! command -v valgrind >/dev/null 2>&1; then
 	exit 0
 fi
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+vgdir=$(mktemp -d)
+trap 'rm -rf "$log" "$vgdir"' EXIT
 
 vg() { # vg WHAT CLOSEFDS-ARGS...
 	what=$1
@@ -81,6 +82,44 @@ else
 	failed=$((failed + 1))
 	echo "valgrind: FAIL: differential test"
 	grep '^# case' -A1 "$log" | head -n 20
+fi
+# The shell suites through a closefds that is valgrind in front of the real
+# one, each run logging to its own file; every log must be empty.
+mkdir "$vgdir/logs"
+cat >"$vgdir/closefds" <<WRAPPER
+#!/bin/sh
+exec valgrind -q --error-exitcode=99 --leak-check=full \\
+	--show-leak-kinds=definite,indirect,possible \\
+	--errors-for-leak-kinds=definite,indirect,possible \\
+	--log-file="$vgdir/logs/vg.%p" "$abs/src/closefds" "\$@"
+WRAPPER
+chmod +x "$vgdir/closefds"
+src=$(cd "$(dirname "$0")/../.." && pwd)
+for suite in "integration/cli.sh $vgdir/closefds" \
+	"peers/peers.sh $vgdir/closefds $abs/src/closefds-testhooks $abs/tests/peers/peer"; do
+	n=$((n + 1))
+	name=${suite%% *}
+	# shellcheck disable=SC2086 # the suite's script and its arguments
+	if CLOSEFDS_TEST_VALGRIND=1 sh "$src/tests/"$suite >"$log" 2>&1; then
+		echo "valgrind: $name: $(grep -c '^ok' "$log") ok, $(grep -c '# SKIP' "$log") of them skipped"
+	else
+		failed=$((failed + 1))
+		echo "valgrind: FAIL: $name"
+		grep -A3 '^not ok' "$log" | head -n 20
+	fi
+done
+n=$((n + 1))
+reports=0
+for l in "$vgdir"/logs/vg.*; do
+	[ -s "$l" ] || continue
+	reports=$((reports + 1))
+	sed 's/^/    /' "$l" | head -n 20
+done
+if [ "$reports" -gt 0 ]; then
+	failed=$((failed + 1))
+	echo "valgrind: FAIL: $reports memcheck reports from the shell suites"
+else
+	echo "valgrind: shell suites: $(find "$vgdir/logs" -type f | wc -l) closefds runs under memcheck, no report"
 fi
 echo "valgrind: $n runs, $failed failed"
 [ "$failed" -eq 0 ]
