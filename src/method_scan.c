@@ -48,9 +48,17 @@ static int for_each_gap_below_bound(struct close_ctx *ctx,
 		if (r < 0)
 			return r;
 	}
-	ctx->counted = true;
-	ctx->bounded = true;
 	return 0;
+}
+
+/* A closing scan: it counts what it closes, below the bound. */
+static int scan_method(struct close_ctx *ctx, int (*per_gap)(struct close_ctx *, int, int))
+{
+	int r = for_each_gap_below_bound(ctx, per_gap);
+
+	if (r == 0)
+		ctx->counted = ctx->bounded = true;
+	return r;
 }
 
 static int poll_gap(struct close_ctx *ctx, int lo, int hi)
@@ -74,13 +82,8 @@ static int count_gap(struct close_ctx *ctx, int lo, int hi)
 
 int close_ctx_count_open(struct close_ctx *ctx, unsigned long *n)
 {
-	bool counted = ctx->counted, bounded = ctx->bounded;
-	int r;
-
 	ctx->open_found = 0;
-	r = for_each_gap_below_bound(ctx, count_gap);
-	ctx->counted = counted;
-	ctx->bounded = bounded;
+	int r = for_each_gap_below_bound(ctx, count_gap);
 	*n = ctx->open_found;
 	return r;
 }
@@ -95,10 +98,10 @@ static int loop_gap(struct close_ctx *ctx, int lo, int hi)
 
 int close_method_poll(struct close_ctx *ctx)
 {
-	return for_each_gap_below_bound(ctx, poll_gap);
+	return scan_method(ctx, poll_gap);
 }
 
 int close_method_loop(struct close_ctx *ctx)
 {
-	return for_each_gap_below_bound(ctx, loop_gap);
+	return scan_method(ctx, loop_gap);
 }
