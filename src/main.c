@@ -95,7 +95,9 @@ static int sanitize_table(const struct options *o, const struct plan *plan)
 	size_t failed;
 	int r;
 
-	if ((r = pass_apply(plan, &failed)) < 0) {
+	if ((r = pass_apply(plan, &failed)) < 0 && failed >= plan->n_ops)
+		return fail(false, "cannot apply the moves: %s", strerror(-r));
+	if (r < 0) {
 		const struct pass_op *op = &plan->ops[failed];
 		if (op->to < 0)
 			return fail(false, "cannot duplicate descriptor %d for a move: %s", op->from,

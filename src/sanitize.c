@@ -71,6 +71,7 @@ int pass_apply(const struct plan *p, size_t *failed)
 	int *temps;
 	int r = 0;
 
+	*failed = p->n_ops; /* no op failed (yet) */
 	if (p->n_ops == 0) /* the usual case: no moves, no allocation */
 		return 0;
 	/* One more than needed, so there is always an array (no NULL case). */

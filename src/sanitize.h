@@ -20,7 +20,8 @@ int stdio_repair(void);
 int plan_check_open(const struct plan *p, int *bad_fd, const char **bad_option);
 
 /* Perform the plan's copies.  On failure returns -errno with *failed the
- * index of the op that failed.  Temporaries are closed before returning. */
+ * index of the op that failed, or p->n_ops when none did (no memory for the
+ * temporaries).  Temporaries are closed before returning. */
 int pass_apply(const struct plan *p, size_t *failed);
 
 struct method_attempt {

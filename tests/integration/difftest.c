@@ -183,6 +183,8 @@ static bool model(const struct dcase *c, int *want)
 		return true;
 	if (strcmp(methods[c->method], "proc") == 0 && tl_env_hides_proc(c->env))
 		return true;
+	if (strcmp(methods[c->method], "poll") == 0 && tl_env_blocks_poll(c->env))
+		return true;
 
 	for (int fd = 0; fd < LIMIT; fd++)
 		want[fd] = -1;

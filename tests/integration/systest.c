@@ -375,7 +375,8 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 	 * table it must refuse. */
 	bool must_refuse = c->refuse ||
 			   (strcmp(method, "close_range") == 0 && tl_env_blocks_close_range(env)) ||
-			   (strcmp(method, "proc") == 0 && (tl_env_hides_proc(env) || c->static_build));
+			   (strcmp(method, "proc") == 0 && (tl_env_hides_proc(env) || c->static_build)) ||
+			   (strcmp(method, "poll") == 0 && tl_env_blocks_poll(env));
 	bool ok;
 	if (tl_run_closefds(closefds, probe, args, NULL, case_setup, case_late, &sa, &run) < 0) {
 		snprintf(why, sizeof(why), "could not run: %s", strerror(errno));

@@ -38,8 +38,6 @@ struct seccomp_data {
 #define SECCOMP_MODE_FILTER 2
 #define SECCOMP_RET_ALLOW 0x7fff0000U
 #define SECCOMP_RET_ERRNO 0x00050000U
-#define SECCOMP_RET_DATA 0x0000ffffU
-#define AUDIT_ARCH_X86_64 0xc000003eU
 #endif
 #include <netinet/in.h>
 #include <sched.h>
@@ -61,46 +59,171 @@ struct seccomp_data {
 #define __NR_close_range 436 /* the same on every architecture */
 #endif
 
-static const char *const env_names[TL_ENV_COUNT] = {
-	[TL_PLAIN] = "plain",
-	[TL_CR_EPERM] = "close_range EPERM",
-	[TL_CR_ENOSYS] = "close_range ENOSYS",
-	[TL_NO_PROC] = "/proc unmounted",
-	[TL_TMPFS_PROC] = "tmpfs over /proc",
-	[TL_CR_EPERM_NO_PROC] = "close_range EPERM + /proc unmounted",
+/* The audit arch of the ABI this file is compiled for: a filter matches
+ * calls by number, and numbers mean something only within one ABI. */
+#if defined(__x86_64__)
+#define TL_AUDIT_ARCH 0xc000003eU /* AUDIT_ARCH_X86_64, x32 too */
+#elif defined(__i386__)
+#define TL_AUDIT_ARCH 0x40000003U /* AUDIT_ARCH_I386 */
+#elif defined(__aarch64__)
+#define TL_AUDIT_ARCH 0xc00000b7U /* AUDIT_ARCH_AARCH64 */
+#elif defined(__s390x__)
+#define TL_AUDIT_ARCH 0x80000016U /* AUDIT_ARCH_S390X */
+#elif defined(__arm__) && !defined(__ARMEB__)
+#define TL_AUDIT_ARCH 0x40000028U /* AUDIT_ARCH_ARM */
+#elif defined(__riscv) && __riscv_xlen == 64
+#define TL_AUDIT_ARCH 0xc00000f3U /* AUDIT_ARCH_RISCV64 */
+#endif
+
+#ifndef SECCOMP_RET_TRAP
+#define SECCOMP_RET_TRAP 0x00030000U
+#endif
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#endif
+
+struct env_desc {
+	const char *name;
+	enum tl_action act[TL_CALL_COUNT];
+	int proc; /* 0: as it is, 1: unmounted, 2: a tmpfs over it */
+};
+
+static const struct env_desc envs[TL_ENV_COUNT] = {
+	[TL_PLAIN] = { "plain", { TL_ALLOW, TL_ALLOW, TL_ALLOW }, 0 },
+	[TL_CR_EPERM] = { "close_range EPERM", { TL_EPERM, TL_ALLOW, TL_ALLOW }, 0 },
+	[TL_CR_ENOSYS] = { "close_range ENOSYS", { TL_ENOSYS, TL_ALLOW, TL_ALLOW }, 0 },
+	[TL_NO_PROC] = { "/proc unmounted", { TL_ALLOW, TL_ALLOW, TL_ALLOW }, 1 },
+	[TL_TMPFS_PROC] = { "tmpfs over /proc", { TL_ALLOW, TL_ALLOW, TL_ALLOW }, 2 },
+	[TL_CR_EPERM_NO_PROC] = { "close_range EPERM + /proc unmounted",
+				  { TL_EPERM, TL_ALLOW, TL_ALLOW }, 1 },
+	[TL_CR_TRAP] = { "close_range SIGSYS", { TL_TRAP, TL_ALLOW, TL_ALLOW }, 0 },
+	[TL_CR_TRAP_NO_PROC] = { "close_range SIGSYS + /proc unmounted",
+				 { TL_TRAP, TL_ALLOW, TL_ALLOW }, 1 },
+	[TL_SEL_EPERM_NO_PROC] = { "close_range and select EPERM + /proc unmounted",
+				   { TL_EPERM, TL_EPERM, TL_ALLOW }, 1 },
+	[TL_SEL_TRAP_TMPFS_PROC] = { "close_range and select SIGSYS + tmpfs over /proc",
+				     { TL_TRAP, TL_TRAP, TL_ALLOW }, 2 },
+	[TL_POLL_EPERM_NO_PROC] = { "close_range and poll EPERM + /proc unmounted",
+				    { TL_EPERM, TL_ALLOW, TL_EPERM }, 1 },
+	[TL_ALL_EPERM_NO_PROC] = { "close_range, select and poll EPERM + /proc unmounted",
+				   { TL_EPERM, TL_EPERM, TL_EPERM }, 1 },
 };
 
 const char *tl_env_name(enum tl_env env)
 {
-	return env_names[env];
+	return envs[env].name;
 }
 
 bool tl_env_blocks_close_range(enum tl_env env)
 {
-	return env == TL_CR_EPERM || env == TL_CR_ENOSYS || env == TL_CR_EPERM_NO_PROC;
+	return envs[env].act[TL_CALL_CLOSE_RANGE] != TL_ALLOW;
 }
 
 bool tl_env_hides_proc(enum tl_env env)
 {
-	return env == TL_NO_PROC || env == TL_TMPFS_PROC || env == TL_CR_EPERM_NO_PROC;
+	return envs[env].proc != 0;
 }
 
-int tl_block_close_range(int err)
+bool tl_env_blocks_select(enum tl_env env)
 {
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_close_range, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])), f };
+	return envs[env].act[TL_CALL_SELECT] != TL_ALLOW;
+}
+
+bool tl_env_blocks_poll(enum tl_env env)
+{
+	return envs[env].act[TL_CALL_POLL] != TL_ALLOW;
+}
+
+bool tl_env_bound_is_limit(enum tl_env env)
+{
+	return tl_env_hides_proc(env) && tl_env_blocks_select(env);
+}
+
+/* This ABI's syscall numbers for each call; -1 ends a list. */
+static const long call_numbers[TL_CALL_COUNT][5] = {
+	[TL_CALL_CLOSE_RANGE] = { __NR_close_range, -1 },
+	[TL_CALL_SELECT] = {
+#ifdef __NR_select
+		__NR_select,
+#endif
+#ifdef __NR__newselect
+		__NR__newselect,
+#endif
+#ifdef __NR_pselect6
+		__NR_pselect6,
+#endif
+#ifdef __NR_pselect6_time64
+		__NR_pselect6_time64,
+#endif
+		-1 },
+	[TL_CALL_POLL] = {
+#ifdef __NR_poll
+		__NR_poll,
+#endif
+#ifdef __NR_ppoll
+		__NR_ppoll,
+#endif
+#ifdef __NR_ppoll_time64
+		__NR_ppoll_time64,
+#endif
+		-1 },
+};
+
+static unsigned action_value(enum tl_action a)
+{
+	switch (a) {
+	case TL_EPERM:
+		return SECCOMP_RET_ERRNO | EPERM;
+	case TL_ENOSYS:
+		return SECCOMP_RET_ERRNO | ENOSYS;
+	case TL_TRAP:
+		return SECCOMP_RET_TRAP;
+	case TL_ALLOW:
+		break;
+	}
+	return SECCOMP_RET_ALLOW;
+}
+
+int tl_seccomp(const enum tl_action act[TL_CALL_COUNT])
+{
+#ifdef TL_AUDIT_ARCH
+	struct sock_filter f[32];
+	unsigned short n = 0;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TL_AUDIT_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (int c = 0; c < TL_CALL_COUNT; c++) {
+		if (act[c] == TL_ALLOW)
+			continue;
+		for (size_t i = 0; call_numbers[c][i] >= 0; i++) {
+			f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+							      (unsigned)call_numbers[c][i], 0, 1);
+			f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action_value(act[c]));
+		}
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { n, f };
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+#else
+	(void)act;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int tl_block_close_range(int err)
+{
+	enum tl_action act[TL_CALL_COUNT] = { err == ENOSYS ? TL_ENOSYS : TL_EPERM, TL_ALLOW,
+					      TL_ALLOW };
+
+	return tl_seccomp(act);
 }
 
 /* A private mount namespace whose /proc is gone (unmounted) or is an
@@ -116,12 +239,13 @@ static int hide_proc(bool tmpfs)
 
 int tl_env_apply(enum tl_env env)
 {
-	if (tl_env_hides_proc(env) && hide_proc(env == TL_TMPFS_PROC) < 0)
+	const struct env_desc *d = &envs[env];
+
+	if (d->proc && hide_proc(d->proc == 2) < 0)
 		return -1;
-	if (env == TL_CR_ENOSYS)
-		return tl_block_close_range(ENOSYS);
-	if (tl_env_blocks_close_range(env))
-		return tl_block_close_range(EPERM);
+	for (int c = 0; c < TL_CALL_COUNT; c++)
+		if (d->act[c] != TL_ALLOW)
+			return tl_seccomp(d->act);
 	return 0;
 }
 
@@ -211,10 +335,10 @@ static void signal_state(char *ign, size_t ignlen, char *blk, size_t blklen)
 int tl_write_report(const char *path)
 {
 	/* List first, into memory; the report file is opened afterwards so it
-	 * is not listed.  fcntl on every slot below the hard RLIMIT_NOFILE:
-	 * independent of /proc and of poll(), which closefds uses.  (Above it
-	 * only a descriptor opened before the hard limit was lowered could be,
-	 * and no test does that.) */
+	 * is not listed.  fcntl on every slot below the hard RLIMIT_NOFILE, and at
+	 * least below TL_SCAN_MIN, where the tests place descriptors (also above
+	 * a hard limit lowered after they were opened): independent of /proc,
+	 * poll() and select(), which closefds uses. */
 	size_t cap = 1 << 20, len = 0;
 	char *buf = malloc(cap), ign[32], blk[32], cwd[512];
 	uid_t r, e, s;
@@ -226,6 +350,8 @@ int tl_write_report(const char *path)
 	int bound = 65536;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (1 << 20))
 		bound = (int)rl.rlim_max;
+	if (bound < TL_SCAN_MIN)
+		bound = TL_SCAN_MIN;
 	for (int fd = 0; fd < bound; fd++) {
 		int flags = fcntl(fd, F_GETFD);
 		char id[48];

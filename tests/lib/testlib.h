@@ -8,23 +8,60 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Environments a child can be put in before it execs closefds. */
+/* Environments a child can be put in before it execs closefds: seccomp
+ * filters on the optional calls (matched to this ABI's audit arch and
+ * syscall numbers), /proc hidden in a private mount namespace. */
 enum tl_env {
 	TL_PLAIN,
-	TL_CR_EPERM,       /* seccomp: close_range -> EPERM */
-	TL_CR_ENOSYS,      /* seccomp: close_range -> ENOSYS */
-	TL_NO_PROC,        /* unshare -m, /proc unmounted */
-	TL_TMPFS_PROC,     /* unshare -m, a tmpfs over /proc */
+	TL_CR_EPERM,            /* seccomp: close_range -> EPERM */
+	TL_CR_ENOSYS,           /* seccomp: close_range -> ENOSYS */
+	TL_NO_PROC,             /* unshare -m, /proc unmounted */
+	TL_TMPFS_PROC,          /* unshare -m, a tmpfs over /proc */
 	TL_CR_EPERM_NO_PROC,
+	TL_CR_TRAP,             /* seccomp: close_range -> SIGSYS */
+	TL_CR_TRAP_NO_PROC,
+	TL_SEL_EPERM_NO_PROC,   /* close_range and select/pselect6 EPERM, no /proc */
+	TL_SEL_TRAP_TMPFS_PROC, /* close_range and select/pselect6 SIGSYS, tmpfs /proc */
+	TL_POLL_EPERM_NO_PROC,  /* close_range and poll/ppoll EPERM, no /proc */
+	TL_ALL_EPERM_NO_PROC,   /* close_range, select and poll EPERM, no /proc */
 	TL_ENV_COUNT,
+};
+
+/* What a filter does to a call. */
+enum tl_action {
+	TL_ALLOW,
+	TL_EPERM,
+	TL_ENOSYS,
+	TL_TRAP, /* SECCOMP_RET_TRAP: SIGSYS */
+};
+
+/* The calls a filter can act on, each with every syscall of this ABI that
+ * does the job (select: select, _newselect, pselect6, pselect6_time64;
+ * poll: poll, ppoll, ppoll_time64). */
+enum tl_call {
+	TL_CALL_CLOSE_RANGE,
+	TL_CALL_SELECT,
+	TL_CALL_POLL,
+	TL_CALL_COUNT,
 };
 
 const char *tl_env_name(enum tl_env env);
 bool tl_env_blocks_close_range(enum tl_env env);
 bool tl_env_hides_proc(enum tl_env env);
-/* Put the calling process in env.  0 or -1 (errno set). */
+bool tl_env_blocks_select(enum tl_env env);
+bool tl_env_blocks_poll(enum tl_env env);
+/* The only bound closefds has there is max(soft, hard) RLIMIT_NOFILE:
+ * /proc hidden and select blocked. */
+bool tl_env_bound_is_limit(enum tl_env env);
+/* Put the calling process in env.  0 or -1 (errno set; ENOSYS: this ABI has
+ * no audit arch known to testlib, so no filter can be trusted). */
 int tl_env_apply(enum tl_env env);
-/* close_range -> err for this process and what it execs. */
+/* Install a filter doing act[call] to each call, for this process and what
+ * it execs; every other call is allowed, and a call from another ABI kills
+ * the process (a filter that does not match the ABI would block nothing and
+ * let a test pass by luck).  0 or -1. */
+int tl_seccomp(const enum tl_action act[TL_CALL_COUNT]);
+/* close_range -> err (EPERM or ENOSYS) for this process and what it execs. */
 int tl_block_close_range(int err);
 
 /* Kinds of descriptor to open. */
@@ -46,6 +83,8 @@ void tl_identity(int fd, char *buf, size_t size);
 /* What fdprobe reported: descriptors and their identities, plus the
  * process state that closefds must not change. */
 #define TL_MAX_FDS 12000
+/* Every report covers at least the descriptors below this number. */
+#define TL_SCAN_MIN 20000
 struct tl_report {
 	int n;
 	int fd[TL_MAX_FDS];
