@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "fdbound.h"
 #include "fdscan.h"
 #include "fdset.h"
 

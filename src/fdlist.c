@@ -18,6 +18,7 @@
 #endif
 #endif
 
+#include "fdbound.h"
 #include "fdscan.h"
 
 bool proc_fd_available(void)
@@ -125,8 +126,9 @@ int fdlist_print(FILE *out, const struct plan *p)
 	lc.have_proc = proc_fd_available();
 	fd_bound_get(&b);
 	fputs("FD\tACTION\tWHAT\n", out);
-	int r = fd_scan_open(0, b.limit - 1, list_one, &lc);
+	int r = fd_find_open(0, b.limit - 1, list_one, &lc);
 	print_targets_below(&lc, LLONG_MAX); /* targets may lie above the bound */
+	env_change_print(out, &p->env, "-\tenv\t");
 	if (fflush(out) == EOF || ferror(out))
 		return -EIO;
 	return r;
@@ -150,11 +152,13 @@ static int audit_one(int fd, void *arg)
 	return 0;
 }
 
-int fdlist_audit(FILE *out, const struct fd_set_ranges *keep)
+int fdlist_audit(FILE *out, const struct plan *p)
 {
-	struct audit_ctx ac = { .out = out, .keep = keep, .have_proc = proc_fd_available() };
+	struct audit_ctx ac = { .out = out, .keep = &p->keep, .have_proc = proc_fd_available() };
 	struct fd_bound b;
 
 	fd_bound_get(&b);
-	return fd_scan_open(3, b.limit - 1, audit_one, &ac);
+	int r = fd_find_open(3, b.limit - 1, audit_one, &ac);
+	env_change_print(out, &p->env, "closefds: audit: would ");
+	return r;
 }

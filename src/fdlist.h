@@ -8,12 +8,14 @@
 #include "plan.h"
 
 /* Print a header and one line per open descriptor (and per --pass-fd
- * target): number, action (keep, close, pass), what it is.  0 or -errno. */
+ * target): number, action (keep, close, pass), what it is; then one line
+ * per change to the environment ("-", "env", what).  0 or -errno. */
 int fdlist_print(FILE *out, const struct plan *p);
 
-/* --audit: one line on out per open descriptor not in keep, "closefds: audit:
- * would close N WHAT".  0 or -errno. */
-int fdlist_audit(FILE *out, const struct fd_set_ranges *keep);
+/* --audit: one line on out per open descriptor not kept, "closefds: audit:
+ * would close N WHAT", and one per change the environment would need
+ * ("closefds: audit: would unset ...").  0 or -errno. */
+int fdlist_audit(FILE *out, const struct plan *p);
 
 /* What fd is: the /proc/self/fd link when have_proc, else type and
  * device:inode. */

@@ -42,75 +42,6 @@ bool fd_is_procfs(int fd)
 #endif
 }
 
-int fd_table_size_from_proc(void)
-{
-	/* "FDSize:" is in the first kilobyte of status; read 4 KiB into a fixed
-	 * buffer, no stdio, no allocation. */
-	static const char key[] = "\nFDSize:";
-	char buf[4096];
-	size_t len = 0;
-	int fd, r = -ENOENT;
-
-	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (!fd_is_procfs(fd)) {
-		close(fd);
-		return -ENOENT;
-	}
-	while (len < sizeof(buf) - 1) {
-		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	close(fd);
-	buf[len] = '\0';
-	const char *p = strstr(buf, key);
-	if (!p)
-		return r;
-	p += sizeof(key) - 1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	long long v = 0;
-	const char *digits = p;
-	while (*p >= '0' && *p <= '9' && v <= INT_MAX)
-		v = v * 10 + (*p++ - '0');
-	if (p == digits || *p != '\n' || v <= 0 || v > INT_MAX)
-		return -EINVAL;
-	return (int)v;
-}
-
-static int rlim_to_int(rlim_t v)
-{
-	return (v == RLIM_INFINITY || v > (rlim_t)INT_MAX) ? INT_MAX : (int)v;
-}
-
-void fd_bound_get(struct fd_bound *b)
-{
-	struct rlimit rl;
-	int size = fd_table_size_from_proc();
-
-	if (size > 0) {
-		b->limit = size;
-		b->source = BOUND_FDSIZE;
-		return;
-	}
-	b->source = BOUND_RLIMIT;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-		b->limit = INT_MAX;
-		return;
-	}
-	int soft = rlim_to_int(rl.rlim_cur), hard = rlim_to_int(rl.rlim_max);
-	b->limit = soft > hard ? soft : hard;
-}
-
 int fd_scan_batch_size(void)
 {
 	struct rlimit rl;
@@ -122,10 +53,44 @@ int fd_scan_batch_size(void)
 	return rl.rlim_cur > 0 ? (int)rl.rlim_cur : 1;
 }
 
-int fd_scan_open(int lo, int hi, fd_scan_fn fn, void *ctx)
+/* One batch: fn for every open descriptor in [start, start + n).  With
+ * walk, or when poll() fails, fcntl(F_GETFD) on each slot instead (*walk is
+ * then set, for the batches after).  Returns 0, what fn returned, or the
+ * -errno of poll() when !may_walk. */
+static int scan_batch(struct pollfd *pfd, long long start, nfds_t n, bool may_walk, bool *walk,
+		      fd_scan_fn fn, void *ctx)
+{
+	int k = -1;
+
+	for (nfds_t i = 0; i < n; i++) {
+		pfd[i].fd = (int)(start + (long long)i);
+		pfd[i].events = 0;
+		pfd[i].revents = 0;
+	}
+	if (!*walk) {
+		do
+			k = poll(pfd, n, 0);
+		while (k < 0 && errno == EINTR);
+		if (k < 0 && !may_walk)
+			return -errno;
+		*walk = k < 0;
+	}
+	for (nfds_t i = 0; i < n; i++) {
+		int open_now = *walk ? fd_open_state(pfd[i].fd) : !(pfd[i].revents & POLLNVAL);
+		if (open_now < 0)
+			return open_now;
+		int r = open_now ? fn(pfd[i].fd, ctx) : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int scan(int lo, int hi, bool may_walk, fd_scan_fn fn, void *ctx)
 {
 	struct pollfd pfd[FD_SCAN_BATCH];
 	int batch = fd_scan_batch_size();
+	bool walk = false;
 
 	if (lo < 0)
 		lo = 0;
@@ -133,25 +98,19 @@ int fd_scan_open(int lo, int hi, fd_scan_fn fn, void *ctx)
 		long long end = start + batch - 1;
 		if (end > hi)
 			end = hi;
-		nfds_t n = (nfds_t)(end - start + 1);
-		for (nfds_t i = 0; i < n; i++) {
-			pfd[i].fd = (int)(start + (long long)i);
-			pfd[i].events = 0;
-			pfd[i].revents = 0;
-		}
-		int k;
-		do
-			k = poll(pfd, n, 0);
-		while (k < 0 && errno == EINTR);
-		if (k < 0)
-			return -errno;
-		for (nfds_t i = 0; i < n; i++) {
-			if (pfd[i].revents & POLLNVAL)
-				continue;
-			int r = fn(pfd[i].fd, ctx);
-			if (r < 0)
-				return r;
-		}
+		int r = scan_batch(pfd, start, (nfds_t)(end - start + 1), may_walk, &walk, fn, ctx);
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+int fd_scan_open(int lo, int hi, fd_scan_fn fn, void *ctx)
+{
+	return scan(lo, hi, false, fn, ctx);
+}
+
+int fd_find_open(int lo, int hi, fd_scan_fn fn, void *ctx)
+{
+	return scan(lo, hi, true, fn, ctx);
 }

@@ -1,27 +1,9 @@
-/* fdscan.h: finding open descriptors without /proc/self/fd: the bound on
- * descriptor numbers, and a poll()-based scan of a range. */
+/* fdscan.h: finding open descriptors without /proc/self/fd: a poll()-based
+ * scan of a range, and whether one descriptor is open. */
 #ifndef CLOSEFDS_FDSCAN_H
 #define CLOSEFDS_FDSCAN_H
 
 #include <stdbool.h>
-
-enum fd_bound_source {
-	BOUND_FDSIZE, /* FDSize: in /proc/self/status (the table size) */
-	BOUND_RLIMIT, /* max(soft, hard) RLIMIT_NOFILE */
-};
-
-struct fd_bound {
-	int limit; /* every open descriptor is below it (see fd_bound_get) */
-	enum fd_bound_source source;
-};
-
-/* The table size from /proc/self/status, trusted only on procfs.  Returns
- * it (> 0) or -errno. */
-int fd_table_size_from_proc(void);
-
-/* FDSize when readable, else max(soft, hard) RLIMIT_NOFILE.  The second
- * misses a descriptor above a hard limit lowered after it was opened. */
-void fd_bound_get(struct fd_bound *b);
 
 /* The largest poll() batch: RLIMIT_NOFILE soft (poll fails with EINVAL past
  * it), at most FD_SCAN_BATCH. */
@@ -33,6 +15,12 @@ int fd_scan_batch_size(void);
  * fails. */
 typedef int (*fd_scan_fn)(int fd, void *ctx);
 int fd_scan_open(int lo, int hi, fd_scan_fn fn, void *ctx);
+
+/* The same, for the steps that must work wherever closing worked (--list,
+ * --audit, --verbose's count, clearing FD_CLOEXEC on kept ranges): where
+ * poll() fails (a filter blocks it), fcntl(F_GETFD) on every slot.  Returns
+ * 0, a negative value fn returned, or -errno if fcntl cannot tell. */
+int fd_find_open(int lo, int hi, fd_scan_fn fn, void *ctx);
 
 /* 1 if fd is open, 0 if not, -errno if that cannot be told (F_GETFD fails
  * only with EBADF on Linux, but a guess either way could leak or drop a

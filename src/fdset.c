@@ -125,10 +125,13 @@ bool fd_gap_next(struct fd_gap_iter *it, const struct fd_set_ranges *s, struct f
 {
 	while (!it->done) {
 		if (it->next == s->n) {
-			/* The last gap runs to the end of the number space. */
-			gap->lo = it->from;
-			gap->hi = ~0U;
+			/* The last gap runs to the last descriptor number (none
+			 * when a range ends there). */
 			it->done = true;
+			if (it->from > (unsigned)INT_MAX)
+				return false;
+			gap->lo = it->from;
+			gap->hi = (unsigned)INT_MAX;
 			return true;
 		}
 		const struct fd_range *r = &s->v[it->next++];

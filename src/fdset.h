@@ -24,8 +24,9 @@ struct fd_set_ranges {
 	struct fd_range inl[FD_SET_INLINE];
 };
 
-/* A maximal run of descriptor numbers not in a set.  hi is unsigned so the
- * last gap can reach ~0U, the "to the end" of close_range(2). */
+/* A maximal run of descriptor numbers not in a set; the
+ * last gap ends at INT_MAX, the largest descriptor number (gVisor rejects a
+ * close_range(2) bound above it, opencontainers/runc#4596). */
 struct fd_gap {
 	unsigned lo;
 	unsigned hi;
@@ -46,7 +47,7 @@ bool fd_set_contains(const struct fd_set_ranges *s, int fd);
 /* True if any number of [lo, hi] is in the set. */
 bool fd_set_overlaps(const struct fd_set_ranges *s, int lo, int hi);
 
-/* Iterate the gaps of s at or above `from`, the last one ending at ~0U.
+/* Iterate the gaps of s at or above `from`, the last one ending at INT_MAX.
  * Empty gaps (between adjacent ranges) are never produced. */
 void fd_gap_iter_init(struct fd_gap_iter *it, const struct fd_set_ranges *s, unsigned from);
 bool fd_gap_next(struct fd_gap_iter *it, const struct fd_set_ranges *s, struct fd_gap *gap);

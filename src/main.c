@@ -6,19 +6,22 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "execcmd.h"
+#include "fallback.h"
+#include "fdcheck.h"
 #include "fdlist.h"
+#include "moves.h"
 #include "options.h"
 #include "plan.h"
 #include "privs.h"
-#include "sanitize.h"
+#include "signals.h"
 #include "usage.h"
 #include "verify.h"
 
@@ -41,9 +44,10 @@ static int fail(bool usage_hint, const char *fmt, ...)
 	return EXIT_CLOSEFDS_FAILED;
 }
 
-/* The settings closefds takes from the environment, for --listen-fds,
- * --listen-fd and --keep-jobserver only.  secure_getenv: when closefds runs
- * with raised privileges (AT_SECURE), it trusts none of them. */
+/* The variables closefds reads: for --listen-fds, --listen-fd and
+ * --keep-jobserver, and to keep LISTEN_* and MAKEFLAGS true for COMMAND.
+ * secure_getenv: when closefds runs with raised privileges (AT_SECURE), it
+ * trusts none of them. */
 static void read_environment(struct plan_env *env)
 {
 #if HAVE_SECURE_GETENV
@@ -59,7 +63,7 @@ static void read_environment(struct plan_env *env)
 #undef ENV
 }
 
-static void report_methods(const struct sanitize_report *rep)
+static void report_methods(const struct close_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct method_attempt *a = &rep->tries[i];
@@ -67,8 +71,9 @@ static void report_methods(const struct sanitize_report *rep)
 		bool known = a->counted || rep->have_open_before;
 		unsigned long closed = a->counted ? a->closed : rep->open_before;
 		if (a->err < 0)
-			fprintf(stderr, "closefds: method %s failed: %s\n", a->name,
-				strerror(-a->err));
+			fprintf(stderr, "closefds: method %s failed: %s%s\n", a->name,
+				strerror(-a->err),
+				a->trapped ? " (a seccomp filter trapped it: SIGSYS)" : "");
 		else if (!known)
 			fprintf(stderr, "closefds: method %s closed every descriptor not kept in %lld us\n",
 				a->name, a->usec);
@@ -83,59 +88,69 @@ static void report_methods(const struct sanitize_report *rep)
 			fprintf(stderr,
 				"closefds: method %s closed %lu descriptors in %lld us (scanned below %d, from %s)\n",
 				a->name, closed, a->usec, rep->bound.limit,
-				rep->bound.source == BOUND_FDSIZE ? "FDSize" : "RLIMIT_NOFILE");
+				fd_bound_source_name(rep->bound.source));
 	}
 }
 
-/* Moves, then closing (or, with --audit, reporting), then --verify and the
- * socket activation variables.  Returns 0 or the exit status of a failure. */
-static int sanitize_table(const struct options *o, const struct plan *plan)
+static int apply_moves(const struct plan *plan)
 {
-	struct sanitize_report rep;
 	size_t failed;
+	int r = pass_apply(plan->ops, plan->n_ops, plan->n_temps, plan->max_target, &failed);
+
+	if (r == 0)
+		return 0;
+	if (failed >= plan->n_ops)
+		return fail(false, "cannot apply the moves: %s", strerror(-r));
+	const struct pass_op *op = &plan->ops[failed];
+	if (op->to < 0)
+		return fail(false, "cannot duplicate descriptor %d for a move: %s", op->from,
+			    strerror(-r));
+	return fail(false, "cannot move a descriptor to %d: %s", op->to, strerror(-r));
+}
+
+/* Close everything not kept (or, with --audit, report it), and make the kept
+ * descriptors inheritable.  0 or the exit status of a failure. */
+static int close_or_audit(const struct options *o, const struct plan *plan)
+{
+	struct close_report rep;
 	int r;
 
-	if ((r = pass_apply(plan, &failed)) < 0 && failed >= plan->n_ops)
-		return fail(false, "cannot apply the moves: %s", strerror(-r));
-	if (r < 0) {
-		const struct pass_op *op = &plan->ops[failed];
-		if (op->to < 0)
-			return fail(false, "cannot duplicate descriptor %d for a move: %s", op->from,
-				    strerror(-r));
-		return fail(false, "cannot move a descriptor to %d: %s", op->to, strerror(-r));
-	}
 	if (o->audit) {
-		if ((r = fdlist_audit(stderr, &plan->keep)) < 0 ||
-		    (r = keep_inheritable(&plan->keep)) < 0)
+		if ((r = fdlist_audit(stderr, plan)) < 0 || (r = keep_inheritable(&plan->keep)) < 0)
 			return fail(false, "--audit: %s", strerror(-r));
-	} else {
-		r = sanitize(&plan->keep, o->method, o->verbose, &rep);
-		if (o->verbose)
-			report_methods(&rep);
-		if (r < 0 && rep.inherit_err < 0)
-			return fail(false, "cannot make kept descriptors inheritable: %s",
-				    strerror(-r));
-		if (r < 0 && o->method == METHOD_AUTO)
-			return fail(false, "no closing method works here (the last failed with: %s)",
-				    strerror(-r));
-		if (r < 0)
-			return fail(false, "method '%s' cannot run here: %s",
-				    method_name(o->method), strerror(-r));
+		return 0;
 	}
+	r = close_others(&plan->keep, o->method, o->verbose, &rep);
+	if (o->verbose)
+		report_methods(&rep);
+	if (r < 0 && rep.inherit_err < 0)
+		return fail(false, "cannot make kept descriptors inheritable: %s", strerror(-r));
+	if (r < 0 && o->method == METHOD_AUTO)
+		return fail(false, "no closing method works here (the last failed with: %s)",
+			    strerror(-r));
+	if (r < 0)
+		return fail(false, "method '%s' cannot run here: %s", method_name(o->method),
+			    strerror(-r));
+	return 0;
+}
+
+/* Moves, closing, --verify, and the environment that matches the result.
+ * 0 or the exit status of a failure. */
+static int sanitize_table(const struct options *o, const struct plan *plan)
+{
+	int r;
+
+	if ((r = apply_moves(plan)) != 0 || (r = close_or_audit(o, plan)) != 0)
+		return r;
 	if (o->verify && (r = verify_table(plan, stderr)) != 0)
 		return r < 0 ? fail(false, "--verify cannot run: %s", strerror(-r))
 			     : fail(false, "--verify found %d problem(s); not running '%s'", r,
 				    o->command[0]);
-	if ((r = listen_env_export(plan)) < 0)
-		return fail(false, "cannot set LISTEN_FDS: %s", strerror(-r));
+	/* --audit closed nothing: the variables are still true. */
+	if (!o->audit && (r = env_change_apply(&plan->env)) < 0)
+		return fail(false, "cannot update the environment: %s", strerror(-r));
 	return 0;
 }
-
-/* closefds' own messages may go to a pipe or socket nobody reads (a move
- * can put one on descriptor 2): a write must fail with EPIPE, not kill
- * closefds by SIGPIPE before it can exit 125.  The caller's disposition is
- * put back exactly before the exec, so COMMAND gets it untouched. */
-static struct sigaction caller_sigpipe;
 
 static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 {
@@ -153,9 +168,8 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	 * for arguments (CVE-2021-4034). */
 	if (argc < 1 || !argv[0])
 		return fail(false, "refusing to run with an empty argument list (argc == 0)");
-	struct sigaction ignore = { .sa_handler = SIG_IGN };
-	if (sigaction(SIGPIPE, &ignore, &caller_sigpipe) < 0)
-		return fail(false, "cannot ignore SIGPIPE: %s", strerror(errno));
+	if ((r = signals_prepare()) < 0)
+		return fail(false, "cannot set up SIGPIPE and SIGSYS handling: %s", strerror(-r));
 
 	if ((r = options_parse(o, argc, argv, err, sizeof(err))) < 0)
 		return fail(r != -ENOMEM, "%s", err);
@@ -183,8 +197,8 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	if ((r = sanitize_table(o, plan)) != 0)
 		return r;
 
-	if (sigaction(SIGPIPE, &caller_sigpipe, NULL) < 0)
-		return fail(false, "cannot restore SIGPIPE: %s", strerror(errno));
+	if ((r = signals_restore()) < 0)
+		return fail(false, "cannot restore the signal settings: %s", strerror(-r));
 	r = exec_command(o->command);
 	int exec_errno = errno;
 	fail(false, "'%s': %s", o->command[0], strerror(exec_errno));

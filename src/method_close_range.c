@@ -1,16 +1,19 @@
 /* method_close_range.c: close_range(2), Linux 5.9+ (the CLOEXEC flag 5.11+).
  *
- * CLOSE_RANGE_CLOEXEC over 3..~0U is one bitmap operation whatever the
+ * CLOSE_RANGE_CLOEXEC over 3..INT_MAX is one bitmap operation whatever the
  * table size; the kernel closes the marked descriptors at execve.  The kept
- * ones are unmarked again by sanitize (FD_CLOEXEC is cleared on every kept
+ * ones are unmarked again by fallback.c (FD_CLOEXEC is cleared on every kept
  * descriptor anyway).  Plain close_range over the gaps between kept
  * descriptors costs a step per table slot.  Either fails with ENOSYS (old
  * kernel), EPERM (seccomp profiles that predate it) or EINVAL (flag unknown
- * before 5.11); the caller falls back. */
+ * before 5.11); the caller falls back.  The last descriptor is INT_MAX, not
+ * ~0U: gVisor rejects a bound above INT_MAX with EINVAL
+ * (opencontainers/runc#4596). */
 #include "config.h"
 #include "closemethod.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <unistd.h>
 #if IS_LINUX
 #include <sys/syscall.h>
@@ -41,7 +44,7 @@ static int sys_close_range(unsigned lo, unsigned hi, unsigned flags)
 
 int close_method_close_range_cloexec(struct close_ctx *ctx)
 {
-	int r = sys_close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	int r = sys_close_range(3, INT_MAX, CLOSE_RANGE_CLOEXEC);
 
 	if (r == 0) {
 		ctx->deferred = true;

@@ -77,7 +77,7 @@ static int count_found(int fd, void *arg)
 
 static int count_gap(struct close_ctx *ctx, int lo, int hi)
 {
-	return fd_scan_open(lo, hi, count_found, &ctx->open_found);
+	return fd_find_open(lo, hi, count_found, &ctx->open_found);
 }
 
 int close_ctx_count_open(struct close_ctx *ctx, unsigned long *n)

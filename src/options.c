@@ -1,10 +1,6 @@
 /* options.c: command line parsing.
  *
- * Numbers are parsed strictly, by hand rather than with strtol: decimal
- * digits only, no sign, no spaces, no base prefix, nothing above INT_MAX.
- * strtol would accept " 3", "+3" and "0x3" and needs errno juggling for
- * overflow; a descriptor number typed wrong must be an error, never a
- * different descriptor. */
+ * Numbers are strict decimal (decimal.c). */
 #include "config.h"
 #include "options.h"
 
@@ -51,23 +47,6 @@ static int no_memory(char *err, size_t errlen)
 {
 	fail(err, errlen, "out of memory");
 	return -ENOMEM;
-}
-
-int parse_fd_number(const char *s, size_t len, int *out)
-{
-	long long v = 0;
-
-	if (len == 0)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (s[i] - '0');
-		if (v > INT_MAX)
-			return -ERANGE;
-	}
-	*out = (int)v;
-	return 0;
 }
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)

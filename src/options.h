@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "decimal.h"
 #include "fdset.h"
+#include "moves.h"
 
 enum close_method {
 	METHOD_AUTO,
@@ -14,12 +16,6 @@ enum close_method {
 	METHOD_PROC,
 	METHOD_POLL,
 	METHOD_LOOP,
-};
-
-struct fd_move {
-	int src;
-	int dst;
-	bool listen; /* from --listen-fd (for messages) */
 };
 
 struct listen_fd {
@@ -54,7 +50,6 @@ void options_free(struct options *o);
 int options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen);
 
 /* The pieces, exposed for the unit tests. */
-int parse_fd_number(const char *s, size_t len, int *out);
 int parse_keep_list(struct options *o, const char *arg, char *err, size_t errlen);
 int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen);
 int parse_listen_fd(struct options *o, const char *arg, char *err, size_t errlen);

@@ -1,13 +1,5 @@
-/* plan.c: the keep set and the --pass-fd schedule.
- *
- * --pass-fd is a parallel assignment: every target receives what its source
- * held before any move happened, so "-p 3:4 -p 4:3" swaps.  pass_schedule()
- * sequentializes it the way compilers sequentialize parallel copies (the
- * ready/todo algorithm of Boissinot et al., "Revisiting Out-of-SSA
- * Translation", 2009): write a target once no pending move still reads its
- * old value; after a copy a->b, later readers of a's value read b instead,
- * which frees a; when only cycles remain, save one target's old value in a
- * temporary, which breaks its cycle. */
+/* plan.c: the keep set and the --pass-fd moves, from the options (the
+ * schedule of the moves: moves.c). */
 #include "config.h"
 #include "plan.h"
 
@@ -24,6 +16,7 @@ void plan_init(struct plan *p)
 	memset(p, 0, sizeof(*p));
 	fd_set_init(&p->keep);
 	p->max_target = -1;
+	p->env.listen_bad_fd = p->env.jobserver_bad_fd = -1;
 }
 
 void plan_free(struct plan *p)
@@ -31,8 +24,7 @@ void plan_free(struct plan *p)
 	fd_set_free(&p->keep);
 	free(p->moves);
 	free(p->ops);
-	for (size_t i = 0; i < 3; i++)
-		free(p->listen_env[i]);
+	env_change_free(&p->env);
 	plan_init(p);
 }
 
@@ -43,112 +35,6 @@ static int cmp_move_by_target(const void *a, const void *b)
 	if (x->dst != y->dst)
 		return x->dst < y->dst ? -1 : 1;
 	return (x->src > y->src) - (x->src < y->src);
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Index of fd in the sorted array nodes[0..n), which must hold it. */
-static size_t node_of(const int *nodes, size_t n, int fd)
-{
-	const int *p = bsearch(&fd, nodes, n, sizeof(*nodes), cmp_int);
-
-	return (size_t)(p - nodes);
-}
-
-#define NONE ((size_t)-1)
-
-int pass_schedule(const struct fd_move *moves, size_t n, struct pass_op **ops_out,
-		  size_t *n_ops_out, size_t *n_temps_out)
-{
-	/* The usual case, no moves: nothing to allocate. */
-	if (n == 0) {
-		*ops_out = NULL;
-		*n_ops_out = *n_temps_out = 0;
-		return 0;
-	}
-	/* Nodes 0..m-1 are the distinct descriptors that moves mention, in
-	 * increasing order; nodes m.. are temporaries. */
-	int *nodes = malloc((2 * n + 1) * sizeof(*nodes));
-	size_t *loc = malloc((3 * n + 1) * sizeof(*loc));   /* where a node's old value is now */
-	size_t *pred = malloc((3 * n + 1) * sizeof(*pred));  /* the source a target wants */
-	size_t *ready = malloc((n + 1) * sizeof(*ready));
-	size_t *todo = malloc((n + 1) * sizeof(*todo));
-	char *written = calloc(3 * n + 1, 1);
-	struct pass_op *ops = malloc((2 * n + 1) * sizeof(*ops));
-	size_t m = 0, n_ready = 0, n_todo = 0, n_ops = 0, n_temps = 0;
-	int r = -ENOMEM;
-
-	if (!nodes || !loc || !pred || !ready || !todo || !written || !ops)
-		goto out;
-
-	for (size_t i = 0; i < n; i++) {
-		if (moves[i].src == moves[i].dst)
-			continue;
-		nodes[m++] = moves[i].src;
-		nodes[m++] = moves[i].dst;
-	}
-	qsort(nodes, m, sizeof(*nodes), cmp_int);
-	size_t u = 0;
-	for (size_t i = 0; i < m; i++)
-		if (u == 0 || nodes[u - 1] != nodes[i])
-			nodes[u++] = nodes[i];
-	m = u;
-
-	for (size_t i = 0; i < m + n; i++)
-		loc[i] = pred[i] = NONE;
-	for (size_t i = 0; i < n; i++) {
-		if (moves[i].src == moves[i].dst)
-			continue;
-		size_t a = node_of(nodes, m, moves[i].src), b = node_of(nodes, m, moves[i].dst);
-		loc[a] = a;
-		pred[b] = a;
-		todo[n_todo++] = b;
-	}
-	/* Targets that are nobody's source can be written at once. */
-	for (size_t i = 0; i < n_todo; i++)
-		if (loc[todo[i]] == NONE)
-			ready[n_ready++] = todo[i];
-
-#define LOCATION(node) ((node) < m ? nodes[node] : PASS_TEMP((node) - m))
-	while (n_todo > 0) {
-		while (n_ready > 0) {
-			size_t b = ready[--n_ready], a = pred[b], c = loc[a];
-			ops[n_ops++] = (struct pass_op){ LOCATION(c), LOCATION(b) };
-			written[b] = 1;
-			loc[a] = b;
-			/* a's own slot no longer holds a value anybody needs. */
-			if (a == c && pred[a] != NONE && !written[a])
-				ready[n_ready++] = a;
-		}
-		size_t b = todo[--n_todo];
-		if (!written[b]) {
-			/* Every pending target is in a cycle: save b's old value. */
-			size_t t = m + n_temps++;
-			ops[n_ops++] = (struct pass_op){ LOCATION(b), LOCATION(t) };
-			loc[b] = t;
-			ready[n_ready++] = b;
-		}
-	}
-#undef LOCATION
-	*ops_out = ops;
-	ops = NULL;
-	*n_ops_out = n_ops;
-	*n_temps_out = n_temps;
-	r = 0;
-out:
-	free(nodes);
-	free(loc);
-	free(pred);
-	free(ready);
-	free(todo);
-	free(written);
-	free(ops);
-	return r;
 }
 
 /* LISTEN_FDNAMES for --listen-fd: the inherited names when --listen-fds kept
@@ -218,6 +104,15 @@ nomem:
 	return -ENOMEM;
 }
 
+/* True if a move puts another descriptor at fd. */
+static bool is_replaced(const struct plan *p, int fd)
+{
+	for (size_t i = 0; i < p->n_moves; i++)
+		if (p->moves[i].dst == fd && (p->moves[i].src != fd || p->moves[i].listen))
+			return true;
+	return false;
+}
+
 /* --pass-fd and --listen-fd moves together, sorted by target, duplicates
  * dropped, conflicts refused. */
 static int build_moves(struct plan *p, const struct options *o, const struct fd_set_ranges *named,
@@ -279,18 +174,56 @@ static int build_listen_env(struct plan *p, const struct options *o, const struc
 	names = listen_names(p, o, env->listen_fdnames);
 	if (!names)
 		return -1;
-	int a = asprintf(&p->listen_env[0], "%d", p->listen_inherited + (int)o->n_listen);
-	int b = asprintf(&p->listen_env[1], "%ld", (long)env->pid);
-	int c = asprintf(&p->listen_env[2], "%s", names);
+	int a = asprintf(&p->env.listen_env[0], "%d", p->listen_inherited + (int)o->n_listen);
+	int b = asprintf(&p->env.listen_env[1], "%ld", (long)env->pid);
+	int c = asprintf(&p->env.listen_env[2], "%s", names);
 	free(names);
 	if (a < 0 || b < 0 || c < 0) {
 		/* asprintf leaves the pointer undefined on failure */
-		p->listen_env[0] = a < 0 ? NULL : p->listen_env[0];
-		p->listen_env[1] = b < 0 ? NULL : p->listen_env[1];
-		p->listen_env[2] = c < 0 ? NULL : p->listen_env[2];
+		p->env.listen_env[0] = a < 0 ? NULL : p->env.listen_env[0];
+		p->env.listen_env[1] = b < 0 ? NULL : p->env.listen_env[1];
+		p->env.listen_env[2] = c < 0 ? NULL : p->env.listen_env[2];
 		return -1;
 	}
 	return 0;
+}
+
+/* The descriptors that reach COMMAND as they are: the named ones, 0-2 and
+ * the --pass-fd onto themselves, unless a move replaces them. */
+static int unchanged_set(const struct plan *p, const struct fd_set_ranges *named,
+			 struct fd_set_ranges *unchanged)
+{
+	int r = fd_set_add_set(unchanged, named);
+
+	for (int fd = 0; fd <= 2 && r == 0; fd++)
+		if (!is_replaced(p, fd))
+			r = fd_set_add(unchanged, fd, fd);
+	for (size_t i = 0; i < p->n_moves && r == 0; i++)
+		if (p->moves[i].src == p->moves[i].dst && !p->moves[i].listen)
+			r = fd_set_add(unchanged, p->moves[i].dst, p->moves[i].dst);
+	return r;
+}
+
+/* Make the environment tell the truth about the descriptors (activation.c):
+ * without --listen-fd (which sets LISTEN_* anew), LISTEN_* that claim a
+ * descriptor that does not reach COMMAND as it is go; a jobserver pipe
+ * that does not is withheld. */
+static int build_env_truth(struct plan *p, const struct options *o, const struct plan_env *env,
+			   const struct fd_set_ranges *named)
+{
+	struct fd_set_ranges unchanged;
+	int r;
+
+	fd_set_init(&unchanged);
+	r = unchanged_set(p, named, &unchanged);
+	if (r == 0 && o->n_listen == 0)
+		p->env.unset_listen = listen_env_stale(env->listen_pid, env->listen_fds, env->pid,
+						       &unchanged, &p->env.listen_bad_fd) > 0;
+	if (r == 0)
+		r = jobserver_withhold(env->makeflags, &unchanged, &p->env.makeflags,
+				       &p->env.jobserver_bad_fd);
+	fd_set_free(&unchanged);
+	return r < 0 ? r : 0;
 }
 
 int plan_build(struct plan *p, const struct options *o, const struct plan_env *env, char *err,
@@ -312,6 +245,8 @@ int plan_build(struct plan *p, const struct options *o, const struct plan_env *e
 		r = pass_schedule(p->moves, p->n_moves, &p->ops, &p->n_ops, &p->n_temps);
 	if (r == 0)
 		r = build_listen_env(p, o, env);
+	if (r == 0)
+		r = build_env_truth(p, o, env, &named);
 	if (r < 0) {
 		snprintf(err, errlen, "out of memory");
 		r = -ENOMEM;

@@ -3,7 +3,8 @@
  * Independent of the closing methods: the list of open descriptors comes
  * from /proc/self/fd when it is there (getdents64 through readdir is fine
  * here: --verify is an opt-in check, not the fast path), else from
- * fcntl(F_GETFD) on every slot below the bound.  A descriptor that is open
+ * fcntl(F_GETFD) on every slot below the table size when it cannot be read
+ * (no /proc, or no free slot for the directory).  A descriptor that is open
  * but close-on-exec does not reach COMMAND (CLOSE_RANGE_CLOEXEC leaves
  * everything in that state until execve), so the check is on what execve
  * will pass on. */
@@ -20,6 +21,7 @@
 
 #include "activation.h"
 #include "fdlist.h"
+#include "fdbound.h"
 #include "fdscan.h"
 
 struct verify_ctx {
@@ -92,11 +94,10 @@ int verify_table(const struct plan *p, FILE *out)
 	struct verify_ctx vc = { .p = p, .out = out, .have_proc = proc_fd_available() };
 	const struct options *o = p->opts;
 
-	if (vc.have_proc) {
-		int r = scan_proc(&vc);
-		if (r < 0)
-			return r;
-	} else {
+	/* Without a slot for the directory (a full table: CLOSE_RANGE_CLOEXEC
+	 * leaves it full until execve), or without /proc: every slot of the
+	 * table, which the select probe sizes without a descriptor. */
+	if (!vc.have_proc || scan_proc(&vc) < 0) {
 		struct fd_bound b;
 		fd_bound_get(&b);
 		for (long long fd = 0; fd < b.limit; fd++)

@@ -97,12 +97,12 @@ static void test_fd_gap_next_table(void **state)
 		unsigned want[8];
 		size_t n_want;
 	} cases[] = {
-		{ { 0, 2, -1 }, { 3, ~0U }, 2 },
-		{ { 0, 2, 3, 3, -1 }, { 4, ~0U }, 2 },
-		{ { 0, 2, 5, 6, 9, 9, -1 }, { 3, 4, 7, 8, 10, ~0U }, 6 },
-		{ { 0, 2, 4, 4, 5, 5, -1 }, { 3, 3, 6, ~0U }, 4 }, /* 4 and 5 adjacent: no empty gap */
-		{ { 0, 2, 3, INT_MAX, -1 }, { 0x80000000U, ~0U }, 2 },
-		{ { 0, 2, 10, INT_MAX - 1, -1 }, { 3, 9, (unsigned)INT_MAX, ~0U }, 4 },
+		{ { 0, 2, -1 }, { 3, INT_MAX }, 2 },
+		{ { 0, 2, 3, 3, -1 }, { 4, INT_MAX }, 2 },
+		{ { 0, 2, 5, 6, 9, 9, -1 }, { 3, 4, 7, 8, 10, INT_MAX }, 6 },
+		{ { 0, 2, 4, 4, 5, 5, -1 }, { 3, 3, 6, INT_MAX }, 4 }, /* 4 and 5 adjacent: no empty gap */
+		{ { 0, 2, 3, INT_MAX, -1 }, { 0 }, 0 }, /* nothing above INT_MAX */
+		{ { 0, 2, 10, INT_MAX - 1, -1 }, { 3, 9, (unsigned)INT_MAX, (unsigned)INT_MAX }, 4 },
 	};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct fd_set_ranges s;
@@ -146,7 +146,7 @@ static void test_fd_set_random_against_model(void **state)
 				in_gap[f] = true;
 		for (int f = 3; f < 300; f++)
 			assert_int_equal(in_gap[f], !model[f]);
-		assert_int_equal(g[n - 1], ~0U);
+		assert_int_equal(g[n - 1], INT_MAX);
 		fd_set_free(&s);
 	}
 }

@@ -197,9 +197,9 @@ static void test_plan_build_listen(void **state)
 	assert_int_equal(p.moves[0].dst, 5);
 	assert_int_equal(p.moves[1].src, 8);
 	assert_int_equal(p.moves[1].dst, 6);
-	assert_string_equal(p.listen_env[0], "4");
-	assert_string_equal(p.listen_env[1], "100");
-	assert_string_equal(p.listen_env[2], "a:b:web:unknown");
+	assert_string_equal(p.env.listen_env[0], "4");
+	assert_string_equal(p.env.listen_env[1], "100");
+	assert_string_equal(p.env.listen_env[2], "a:b:web:unknown");
 	plan_free(&p);
 	options_free(&o);
 
@@ -208,8 +208,8 @@ static void test_plan_build_listen(void **state)
 	assert_int_equal(build(&p, &o, words, &other, err), 0);
 	assert_int_equal(p.listen_inherited, 0);
 	assert_int_equal(p.moves[0].dst, 3);
-	assert_string_equal(p.listen_env[0], "2");
-	assert_string_equal(p.listen_env[2], "web:unknown");
+	assert_string_equal(p.env.listen_env[0], "2");
+	assert_string_equal(p.env.listen_env[2], "web:unknown");
 	plan_free(&p);
 	options_free(&o);
 }

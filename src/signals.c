@@ -1,0 +1,109 @@
+/* signals.c: SIGPIPE and SIGSYS while closefds runs.
+ *
+ * A seccomp filter may answer a call with SECCOMP_RET_TRAP instead of an
+ * error: the call is not made and the kernel sends SIGSYS with si_code
+ * SYS_SECCOMP and si_syscall naming it, whose default action kills the
+ * process (Android's app filter does this to close_range: exit 159,
+ * nothing printed).  When the handler returns, the thread resumes after the
+ * system call instruction with the registers of the signal frame, so
+ * writing -ENOSYS into this ABI's return register makes the trapped call
+ * fail like an unknown one, and the methods fall back as they do for
+ * ENOSYS.  The kernel resets a blocked SIGSYS to the default action before
+ * delivering a trap (force_sig_info), so SIGSYS is unblocked while closefds
+ * runs; the caller's mask and dispositions are restored before the exec. */
+#include "config.h"
+#include "signals.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#if IS_LINUX
+#include <ucontext.h>
+#endif
+
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
+
+/* The register a system call returns its value in, in a signal frame. */
+#if !IS_LINUX
+#elif defined(__x86_64__) /* x32 too: greg_t is 64 bits there */
+#define RETURN_REGISTER(uc) ((uc)->uc_mcontext.gregs[REG_RAX])
+#elif defined(__i386__)
+#define RETURN_REGISTER(uc) ((uc)->uc_mcontext.gregs[REG_EAX])
+#elif defined(__aarch64__)
+#define RETURN_REGISTER(uc) ((uc)->uc_mcontext.regs[0])
+#elif defined(__s390x__)
+#define RETURN_REGISTER(uc) ((uc)->uc_mcontext.gregs[2])
+#elif defined(__arm__)
+#define RETURN_REGISTER(uc) ((uc)->uc_mcontext.arm_r0)
+#elif defined(__riscv)
+#define RETURN_REGISTER(uc) ((uc)->uc_mcontext.__gregs[10]) /* a0 */
+#endif
+
+static struct sigaction caller_sigpipe, caller_sigsys;
+static sigset_t caller_mask;
+static bool sigsys_changed;
+static volatile sig_atomic_t trapped;
+
+#ifdef RETURN_REGISTER
+static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	if (si->si_code != SYS_SECCOMP) {
+		/* Sent by someone (kill -SYS): what it would have done. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	RETURN_REGISTER(uc) = -ENOSYS;
+	trapped = trapped + 1;
+}
+#endif
+
+bool signals_can_untrap(void)
+{
+#ifdef RETURN_REGISTER
+	return true;
+#else
+	return false;
+#endif
+}
+
+int signals_prepare(void)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+
+	if (sigaction(SIGPIPE, &ignore, &caller_sigpipe) < 0)
+		return -errno;
+#ifdef RETURN_REGISTER
+	struct sigaction untrap = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+	sigset_t sys;
+
+	sigemptyset(&untrap.sa_mask);
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	if (sigprocmask(SIG_UNBLOCK, &sys, &caller_mask) < 0)
+		return -errno;
+	sigsys_changed = true;
+	if (sigaction(SIGSYS, &untrap, &caller_sigsys) < 0)
+		return -errno;
+#endif
+	return 0;
+}
+
+int signals_restore(void)
+{
+	if (sigaction(SIGPIPE, &caller_sigpipe, NULL) < 0)
+		return -errno;
+	if (sigsys_changed && (sigaction(SIGSYS, &caller_sigsys, NULL) < 0 ||
+			       sigprocmask(SIG_SETMASK, &caller_mask, NULL) < 0))
+		return -errno;
+	return 0;
+}
+
+unsigned long signals_trapped(void)
+{
+	return (unsigned long)trapped;
+}

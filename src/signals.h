@@ -1,0 +1,27 @@
+/* signals.h: the two signals closefds must not die of before it execs
+ * COMMAND, and giving the caller's settings back unchanged. */
+#ifndef CLOSEFDS_SIGNALS_H
+#define CLOSEFDS_SIGNALS_H
+
+#include <stdbool.h>
+
+/* Ignore SIGPIPE (a message to a pipe nobody reads must fail with EPIPE,
+ * not kill closefds before it can exit 125), and turn a system call that a
+ * seccomp filter traps (SIGSYS) into a call failing with ENOSYS, so an
+ * optional closing method that is trapped simply fails and the next one
+ * runs.  Saves the caller's dispositions and signal mask.  0 or -errno. */
+int signals_prepare(void);
+
+/* Put back exactly what signals_prepare() changed, just before the exec:
+ * COMMAND gets the caller's dispositions and mask.  0 or -errno. */
+int signals_restore(void);
+
+/* How many calls a seccomp filter has trapped so far. */
+unsigned long signals_trapped(void);
+
+/* False where closefds does not know this ABI's return register: there a
+ * trapped call still kills it with SIGSYS (README, "What is tested
+ * where"). */
+bool signals_can_untrap(void);
+
+#endif
