@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ struct dcase {
 	int src[MAX_MOVES], dst[MAX_MOVES];
 	enum tl_env env;
 	int method;
+	int hard_limit; /* 0, or soft = hard RLIMIT_NOFILE lowered to this after placing */
 };
 
 static const char *const methods[] = { "auto", "close_range", "proc", "poll", "loop" };
@@ -143,6 +145,13 @@ static void generate(struct dcase *c)
 		c->env = (enum tl_env)next(TL_ENV_COUNT);
 	while (valgrind && tl_env_hides_proc(c->env));
 	c->method = (int)next(5);
+	/* A third of the cases lower the hard limit below open descriptors, when
+	 * every move target (and a temporary above them) stays below it. */
+	bool low_targets = true;
+	for (int i = 0; i < c->n_moves; i++)
+		low_targets &= c->dst[i] < 100;
+	if (low_targets && next(3) == 0)
+		c->hard_limit = 150 + (int)next(1900);
 #ifdef __SANITIZE_ADDRESS__
 	/* A sanitizer-built probe writes a warning to its stderr before main()
 	 * where /proc is hidden; a socket or pipe moved onto 2 would kill it with
@@ -193,6 +202,11 @@ static bool model(const struct dcase *c, int *want)
 	for (int i = 0; i < c->n_open; i++)
 		if (in_keep(c, c->fd[i]))
 			want[c->fd[i]] = c->fd[i];
+	/* Above a lowered hard limit, with /proc hidden and select blocked,
+	 * max(soft, hard) is the only bound: the documented leak. */
+	for (int i = 0; c->hard_limit && tl_env_bound_is_limit(c->env) && i < c->n_open; i++)
+		if (c->fd[i] >= c->hard_limit)
+			want[c->fd[i]] = c->fd[i];
 	/* Parallel: every target gets its source's old descriptor. */
 	for (int i = 0; i < c->n_moves; i++)
 		want[c->dst[i]] = c->src[i];
@@ -210,6 +224,8 @@ static void describe(const struct dcase *c, char *buf, size_t len)
 				      c->keep_single[i] ? "" : "-", c->keep_single[i] ? -1 : c->keep_hi[i]);
 	for (int i = 0; i < c->n_moves && o < len; i++)
 		o += (size_t)snprintf(buf + o, len - o, " -p %d:%d", c->src[i], c->dst[i]);
+	if (c->hard_limit && o < len)
+		snprintf(buf + o, len - o, "; hard limit lowered to %d", c->hard_limit);
 }
 
 static int setup(void *p)
@@ -224,6 +240,9 @@ static int setup(void *p)
 	for (int i = 0; i < c->n_open; i++)
 		if (tl_place(c->kind[i], c->fd[i]) < 0)
 			return -1;
+	struct rlimit rl = { (rlim_t)c->hard_limit, (rlim_t)c->hard_limit };
+	if (c->hard_limit && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
 	return tl_env_apply(c->env);
 }
 

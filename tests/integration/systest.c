@@ -47,6 +47,8 @@ struct tcase {
 	struct expect want[16]; /* besides 0, 1 and 2 */
 	bool refuse;            /* closefds must exit 125 */
 	int soft_limit;         /* lower the soft RLIMIT_NOFILE to this first */
+	int hard_limit;         /* lower soft and hard RLIMIT_NOFILE to this, after placing */
+	bool caller_sigsys;     /* the caller ignores and blocks SIGSYS: both must reach COMMAND */
 	int bulk_lo, bulk_hi;   /* also open /dev/null at every number in range */
 	bool fill_table;        /* open until EMFILE just before the exec */
 	bool static_build;      /* run closefds-static and fdprobe-static (skipped when not built) */
@@ -156,6 +158,30 @@ static const struct tcase cases[] = {
 	  .want = { { 5000, 5000 }, { 5001, 5001 }, { 5002, 5002 } },
 	  .bulk_lo = 3,
 	  .bulk_hi = 10002 },
+	/* Only the table size finds these without /proc (FDSize, or the select
+	 * probe); where select is blocked too, max(soft, hard) is all there is:
+	 * the documented leak, checked as documented (documented_leak()). */
+	{ .name = "descriptors above a hard limit lowered after they were opened",
+	  .place = { { 3, TL_FILE }, { 200, TL_PIPE_R }, { 15000, TL_SOCKPAIR } },
+	  .args = { NULL },
+	  .hard_limit = 64 },
+	{ .name = "-k above a lowered hard limit, the rest closed",
+	  .place = { { 3, TL_FILE }, { 200, TL_PIPE_R }, { 15000, TL_SOCKPAIR } },
+	  .args = { "-k", "200", NULL },
+	  .want = { { 200, 200 } },
+	  .hard_limit = 64 },
+	{ .name = "the caller ignores and blocks SIGSYS",
+	  .place = { SPREAD },
+	  .args = { "-k", "4", NULL },
+	  .want = { { 4, 4 } },
+	  .caller_sigsys = true },
+	{ .name = "--verify with a full table at start (static build)",
+	  .place = { { 3, TL_FILE }, { 40, TL_SOCKPAIR } },
+	  .args = { "--verify", "-k", "40", NULL },
+	  .want = { { 40, 40 } },
+	  .soft_limit = 64,
+	  .fill_table = true,
+	  .static_build = true },
 	{ .name = "stdin closed", .place = { SPREAD }, .close_stdio = 1 },
 	{ .name = "stdout closed", .place = { SPREAD }, .close_stdio = 2 },
 	{ .name = "stderr closed", .place = { SPREAD }, .close_stdio = 4 },
@@ -246,6 +272,13 @@ static int case_setup(void *p)
 	for (int fd = 0; fd <= 2; fd++)
 		if (c->close_stdio & (1 << fd))
 			close(fd);
+	if (c->caller_sigsys) {
+		sigset_t sys;
+		sigemptyset(&sys);
+		sigaddset(&sys, SIGSYS);
+		if (signal(SIGSYS, SIG_IGN) == SIG_ERR || sigprocmask(SIG_BLOCK, &sys, NULL) < 0)
+			return -1;
+	}
 	return tl_env_apply(sa->env);
 }
 
@@ -260,6 +293,11 @@ static int case_late(void *p)
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 			return -1;
 		rl.rlim_cur = (rlim_t)sa->c->soft_limit;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return -1;
+	}
+	if (sa->c->hard_limit) {
+		struct rlimit rl = { (rlim_t)sa->c->hard_limit, (rlim_t)sa->c->hard_limit };
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			return -1;
 	}
@@ -297,8 +335,12 @@ static bool refused(const struct tcase *c, const struct tl_run *run, char *why, 
 }
 
 /* The probe's table must be exactly 0, 1, 2 and c->want, with the right
- * identities, none close-on-exec. */
-static bool table_matches(const struct tcase *c, const struct tl_run *run, char *why, size_t len)
+ * identities, none close-on-exec; and, from leak_from up (when not 0), every
+ * descriptor of the "before" table: the documented leak above a lowered
+ * hard limit where only RLIMIT_NOFILE bounds the scan.  With
+ * c->caller_sigsys, the ignored SIGSYS and its blocking reach COMMAND. */
+static bool table_matches(const struct tcase *c, const struct tl_run *run, int leak_from,
+			  char *why, size_t len)
 {
 	const struct tl_report *b = &run->before, *a = &run->after;
 	char devnull[48];
@@ -337,6 +379,28 @@ static bool table_matches(const struct tcase *c, const struct tl_run *run, char 
 				 c->want[i].fd, got ? got : "closed", c->want[i].from, want ? want : "?");
 			return false;
 		}
+	}
+	for (int i = 0; leak_from && i < b->n; i++) {
+		bool wanted = false;
+		for (size_t w = 0; w < 16 && c->want[w].fd; w++)
+			wanted |= c->want[w].fd == b->fd[i];
+		if (b->fd[i] < leak_from || wanted)
+			continue;
+		const char *got = tl_report_identity(a, b->fd[i]);
+		if (!got || strcmp(got, b->id[i]) != 0) {
+			snprintf(why, len, "descriptor %d was expected to leak (documented), got %s",
+				 b->fd[i], got ? got : "closed");
+			return false;
+		}
+		n_want++;
+	}
+	unsigned long long sys_bit = 1ULL << (SIGSYS - 1);
+	if (c->caller_sigsys &&
+	    (strcmp(a->sigign, b->sigign) != 0 || strcmp(a->sigblk, b->sigblk) != 0 ||
+	     !(strtoull(a->sigign, NULL, 16) & sys_bit) || !(strtoull(a->sigblk, NULL, 16) & sys_bit))) {
+		snprintf(why, len, "SIGSYS state changed: ignored %s (before %s), blocked %s (before %s)",
+			 a->sigign, b->sigign, a->sigblk, b->sigblk);
+		return false;
 	}
 	for (int i = 0; i < a->n; i++) {
 		if (a->cloexec[i]) {
@@ -377,6 +441,7 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 			   (strcmp(method, "close_range") == 0 && tl_env_blocks_close_range(env)) ||
 			   (strcmp(method, "proc") == 0 && (tl_env_hides_proc(env) || c->static_build)) ||
 			   (strcmp(method, "poll") == 0 && tl_env_blocks_poll(env));
+	int leak_from = c->hard_limit && tl_env_bound_is_limit(env) ? c->hard_limit : 0;
 	bool ok;
 	if (tl_run_closefds(closefds, probe, args, NULL, case_setup, case_late, &sa, &run) < 0) {
 		snprintf(why, sizeof(why), "could not run: %s", strerror(errno));
@@ -386,7 +451,7 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 		ok = false;
 	} else {
 		ok = must_refuse ? refused(c, &run, why, sizeof(why))
-				 : table_matches(c, &run, why, sizeof(why));
+				 : table_matches(c, &run, leak_from, why, sizeof(why));
 		if (ok && valgrind && tl_valgrind_report(&run)) {
 			snprintf(why, sizeof(why), "memcheck: %s", run.err);
 			ok = false;

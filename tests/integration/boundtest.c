@@ -1,0 +1,287 @@
+/* boundtest.c: the table size closefds probes with select() must equal
+ * FDSize, the kernel's own figure, wherever both can be read: over many
+ * table sizes, after the hard limit was lowered below an open descriptor,
+ * with a full table, with the table capped by a small fs.nr_open (not a
+ * power of two: the probe's binary search); and the
+ * probe must fail cleanly (EPERM, ENOSYS) where a filter blocks or traps
+ * select, so that closefds falls back.  Each check runs in a forked child,
+ * whose table the parent does not share.  Output: TAP.
+ *
+ * Usage: boundtest */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fdbound.h"
+#include "signals.h"
+#include "testlib.h"
+
+static int test_number, failures;
+
+__attribute__((format(printf, 2, 3)))
+static void result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	failures += !ok;
+}
+
+/* What a child reports back: the probe's answer and FDSize's. */
+struct answer {
+	int probed;
+	int fdsize;
+	enum fd_bound_source source;
+	int bound;
+};
+
+typedef int (*child_fn)(int arg, struct answer *a);
+
+/* Run fn in a child; 0 and *a filled, or -1 (the child failed: errno-like
+ * code in *a->probed). */
+static int in_child(child_fn fn, int arg, struct answer *a)
+{
+	int p[2];
+
+	if (pipe(p) < 0)
+		return -1;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		struct answer mine = { 0 };
+		int r = fn(arg, &mine);
+		if (write(p[1], &mine, sizeof(mine)) != (ssize_t)sizeof(mine))
+			_exit(2);
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(p[1]);
+	ssize_t n = read(p[0], a, sizeof(*a));
+	close(p[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return n == (ssize_t)sizeof(*a) && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* The table grown by a descriptor at fd. */
+static int grow_to(int fd)
+{
+	int t = open("/dev/null", O_RDONLY);
+
+	if (t < 0 || (t != fd && dup2(t, fd) < 0))
+		return -1;
+	return 0;
+}
+
+static void measure(struct answer *a)
+{
+	struct fd_bound b;
+
+	a->probed = fd_table_size_from_select();
+	a->fdsize = fd_table_size_from_proc();
+	fd_bound_get(&b);
+	a->source = b.source;
+	a->bound = b.limit;
+}
+
+static int after_open(int fd, struct answer *a)
+{
+	if (fd > 2 && grow_to(fd) < 0)
+		return -1;
+	measure(a);
+	return 0;
+}
+
+/* Opened above, then the hard limit lowered below it. */
+static int after_lowering(int fd, struct answer *a)
+{
+	struct rlimit rl = { 64, 64 };
+
+	if (grow_to(fd) < 0 || setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	measure(a);
+	return 0;
+}
+
+/* The table filled to EMFILE: only the probe can run.  FDSize is read with
+ * one slot freed for it, which does not change the table size. */
+static int full_table(int soft, struct answer *a)
+{
+	struct rlimit rl;
+	int last = -1, fd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	rl.rlim_cur = (rlim_t)soft;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+		last = fd;
+	if (errno != EMFILE || last < 0)
+		return -1;
+	close(last);
+	a->fdsize = fd_table_size_from_proc();
+	if (open("/dev/null", O_RDONLY) != last)
+		return -1;
+	a->probed = fd_table_size_from_select();
+	int again = fd_table_size_from_proc();
+	a->bound = again; /* must fail: EMFILE */
+	return 0;
+}
+
+/* select blocked (how: the tl_action) or trapped with the handler on. */
+static int select_filtered(int action, struct answer *a)
+{
+	enum tl_action act[TL_CALL_COUNT] = { TL_ALLOW, (enum tl_action)action, TL_ALLOW };
+
+	if (action == TL_TRAP && signals_prepare() < 0)
+		return -1;
+	if (tl_seccomp(act) < 0)
+		return -1;
+	measure(a);
+	return 0;
+}
+
+static void check_sizes(void)
+{
+	static const int fds[] = { 2,    3,    31,   32,   63,   64,   100,   127,   128,  255,
+				   256,  511,  512,  1000, 1023, 1024, 2047,  2048,  4095, 4096,
+				   5000, 8191, 8192, 10000, 16383, 16384, 19999 };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct answer a;
+		bool ran = in_child(after_open, fds[i], &a) == 0;
+		result(ran && a.probed == a.fdsize && a.probed > fds[i] && a.source == BOUND_SELECT &&
+			       a.bound == a.probed,
+		       "highest descriptor %d: probe %d, FDSize %d", fds[i], ran ? a.probed : -1,
+		       ran ? a.fdsize : -1);
+	}
+}
+
+static void check_lowered(void)
+{
+	static const int fds[] = { 200, 5000, 19999 };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct answer a;
+		bool ran = in_child(after_lowering, fds[i], &a) == 0;
+		result(ran && a.probed == a.fdsize && a.probed > fds[i],
+		       "descriptor %d open, then the hard limit lowered to 64: probe %d, FDSize %d",
+		       fds[i], ran ? a.probed : -1, ran ? a.fdsize : -1);
+	}
+}
+
+static void check_full(void)
+{
+	struct answer a;
+	bool ran = in_child(full_table, 100, &a) == 0;
+
+	result(ran && a.probed == a.fdsize && a.bound == -EMFILE,
+	       "full table (soft limit 100): probe %d needs no descriptor, FDSize %d "
+	       "(with one slot freed; full: %s)",
+	       ran ? a.probed : -1, ran ? a.fdsize : -1,
+	       ran && a.bound == -EMFILE ? "EMFILE" : "readable?");
+}
+
+/* fs.nr_open caps the table at a size that is not a power of two: the
+ * binary search.  The sysctl is global, so it is lowered only while the
+ * child grows its table (this test runs alone: is_parallel false). */
+static void check_nr_open(void)
+{
+	char old[32] = "";
+	int f = open("/proc/sys/fs/nr_open", O_RDWR);
+	ssize_t n = f < 0 ? -1 : read(f, old, sizeof(old) - 1);
+
+	if (n <= 0) {
+		printf("ok %d - table capped by fs.nr_open # SKIP cannot read /proc/sys/fs/nr_open\n",
+		       ++test_number);
+		if (f >= 0)
+			close(f);
+		return;
+	}
+	old[n] = '\0';
+	int go[2], done[2];
+	if (pipe(go) < 0 || pipe(done) < 0)
+		return;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct answer a = { 0 };
+		char c;
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		int r = grow_to(1050);
+		if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		measure(&a);
+		a.bound = r;
+		_exit(write(done[1], &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 2);
+	}
+	bool lowered = lseek(f, 0, SEEK_SET) == 0 && write(f, "1100\n", 5) == 5;
+	char c;
+	if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
+		lowered = false;
+	/* Restore at once, before anything else can grow a table. */
+	bool restored = lseek(f, 0, SEEK_SET) == 0 && write(f, old, (size_t)n) == n;
+	struct answer a = { 0 };
+	bool ran = write(go[1], "x", 1) == 1 && read(done[0], &a, sizeof(a)) == (ssize_t)sizeof(a);
+	waitpid(pid, NULL, 0);
+	close(f);
+	if (!lowered && !ran) {
+		printf("ok %d - table capped by fs.nr_open # SKIP cannot write /proc/sys/fs/nr_open\n",
+		       ++test_number);
+		return;
+	}
+	/* Capped (the kernel rounds fs.nr_open down to a word of bits): not a
+	 * power of two, so the probe's binary search found it. */
+	bool capped = a.fdsize > 1050 && a.fdsize <= 1100 && (a.fdsize & (a.fdsize - 1)) != 0;
+	result(lowered && restored && ran && a.bound == 0 && capped && a.probed == a.fdsize,
+	       "fs.nr_open 1100, descriptor 1050: FDSize %d (capped: %s), probe %d; nr_open restored: %s",
+	       a.fdsize, capped ? "yes" : "no", a.probed, restored ? "yes" : "NO");
+}
+
+static void check_filtered(void)
+{
+	static const struct {
+		int action;
+		int want;
+		const char *what;
+	} cases[] = {
+		{ TL_EPERM, -EPERM, "select blocked (EPERM)" },
+		{ TL_ENOSYS, -ENOSYS, "select blocked (ENOSYS)" },
+		{ TL_TRAP, -ENOSYS, "select trapped (SIGSYS), handler installed" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct answer a;
+		bool ran = in_child(select_filtered, cases[i].action, &a) == 0;
+		result(ran && a.probed == cases[i].want && a.source == BOUND_FDSIZE &&
+			       a.bound == a.fdsize,
+		       "%s: the probe fails with %d, the bound comes from FDSize (%d)", cases[i].what,
+		       ran ? a.probed : 0, ran ? a.bound : -1);
+	}
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	check_sizes();
+	check_lowered();
+	check_full();
+	check_nr_open();
+	check_filtered();
+	printf("1..%d\n", test_number);
+	return failures ? 1 : 0;
+}
