@@ -286,6 +286,87 @@ static void test_jobserver_parse(void **state)
 	}
 }
 
+
+/* The environment plan_build makes true: LISTEN_* unset when a descriptor
+ * they claim does not reach COMMAND as it is, MAKEFLAGS' jobserver withheld
+ * when its pipe does not. */
+static void test_plan_build_env_truth(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *words[8];
+		const char *listen_fds;
+		const char *makeflags;
+		bool unset_listen;
+		int listen_bad_fd;
+		const char *new_makeflags; /* NULL: unchanged */
+	} cases[] = {
+		/* socket activation without --listen-fds: 3 is closed */
+		{ { "c", NULL }, "1", NULL, true, 3, NULL },
+		{ { "--listen-fds", "c", NULL }, "2", NULL, false, -1, NULL },
+		{ { "-k", "3", "c", NULL }, "1", NULL, false, -1, NULL },
+		{ { "-k", "3-4", "c", NULL }, "2", NULL, false, -1, NULL },
+		{ { "-k", "3", "c", NULL }, "2", NULL, true, 4, NULL },
+		{ { "-k", "4", "c", NULL }, "1", NULL, true, 3, NULL },
+		/* moved away, or replaced by a move */
+		{ { "-p", "3:7", "c", NULL }, "1", NULL, true, 3, NULL },
+		{ { "-p", "5:3", "c", NULL }, "1", NULL, true, 3, NULL },
+		{ { "-p", "3", "c", NULL }, "1", NULL, false, -1, NULL },
+		{ { "c", NULL }, "x", NULL, true, -1, NULL },
+		{ { "c", NULL }, "0", NULL, false, -1, NULL },
+		/* the jobserver */
+		{ { "c", NULL }, NULL, " -j4 --jobserver-auth=3,4", false, -1,
+		  " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" },
+		{ { "c", NULL }, NULL, "-j --jobserver-fds=3,4", false, -1,
+		  "-j --jobserver-fds=3,4 --jobserver-fds=-2,-2" },
+		{ { "--keep-jobserver", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1, NULL },
+		{ { "-k", "3,4", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1, NULL },
+		{ { "-k", "3", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1,
+		  "-j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" },
+		{ { "-k", "3,4", "-p", "9:4", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1,
+		  NULL }, /* refused: target 4 is also kept (checked below) */
+		{ { "c", NULL }, NULL, "-j4 --jobserver-auth=fifo:/tmp/f", false, -1, NULL },
+		{ { "c", NULL }, NULL, "-j4 --jobserver-auth=-2,-2", false, -1, NULL },
+		{ { "c", NULL }, NULL, "-j4 --jobserver-auth=x", false, -1, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct options o;
+		struct plan p;
+		char err[ERRBUF_SIZE];
+		const struct plan_env env = { .listen_pid = cases[i].listen_fds ? "100" : NULL,
+					      .listen_fds = cases[i].listen_fds,
+					      .makeflags = cases[i].makeflags,
+					      .pid = 100 };
+		int r = build(&p, &o, cases[i].words, &env, err);
+		if (strcmp(cases[i].words[0], "-k") == 0 && cases[i].words[2] &&
+		    strcmp(cases[i].words[2], "-p") == 0) {
+			assert_int_equal(r, -1);
+		} else {
+			assert_int_equal(r, 0);
+			assert_int_equal(p.env.unset_listen, cases[i].unset_listen);
+			if (cases[i].unset_listen)
+				assert_int_equal(p.env.listen_bad_fd, cases[i].listen_bad_fd);
+			if (cases[i].new_makeflags)
+				assert_string_equal(p.env.makeflags, cases[i].new_makeflags);
+			else
+				assert_null(p.env.makeflags);
+		}
+		plan_free(&p);
+		options_free(&o);
+	}
+
+	/* Another process's LISTEN_PID: not ours, left alone. */
+	struct options o;
+	struct plan p;
+	char err[ERRBUF_SIZE];
+	const char *const words[] = { "c", NULL };
+	const struct plan_env other = { .listen_pid = "99", .listen_fds = "1", .pid = 100 };
+	assert_int_equal(build(&p, &o, words, &other, err), 0);
+	assert_false(p.env.unset_listen);
+	plan_free(&p);
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_listen_env_parse),
 		cmocka_unit_test(test_listen_name_valid),
 		cmocka_unit_test(test_jobserver_parse),
+		cmocka_unit_test(test_plan_build_env_truth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
