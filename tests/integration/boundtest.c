@@ -198,7 +198,7 @@ static void check_full(void)
 /* fs.nr_open caps the table at a size that is not a power of two: the
  * binary search.  The sysctl is global, so it is lowered only while the
  * child grows its table (this test runs alone: is_parallel false). */
-static void check_nr_open(void)
+static void check_nr_open(const char *nr_open, int fd)
 {
 	char old[32] = "";
 	int f = open("/proc/sys/fs/nr_open", O_RDWR);
@@ -222,14 +222,14 @@ static void check_nr_open(void)
 		char c;
 		if (read(go[0], &c, 1) != 1)
 			_exit(2);
-		int r = grow_to(1050);
+		int r = grow_to(fd);
 		if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(2);
 		measure(&a);
 		a.bound = r;
 		_exit(write(done[1], &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 2);
 	}
-	bool lowered = lseek(f, 0, SEEK_SET) == 0 && write(f, "1100\n", 5) == 5;
+	bool lowered = lseek(f, 0, SEEK_SET) == 0 && write(f, nr_open, strlen(nr_open)) == (ssize_t)strlen(nr_open);
 	char c;
 	if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
 		lowered = false;
@@ -246,10 +246,10 @@ static void check_nr_open(void)
 	}
 	/* Capped (the kernel rounds fs.nr_open down to a word of bits): not a
 	 * power of two, so the probe's binary search found it. */
-	bool capped = a.fdsize > 1050 && a.fdsize <= 1100 && (a.fdsize & (a.fdsize - 1)) != 0;
+	bool capped = a.fdsize > fd && a.fdsize <= atoi(nr_open) && (a.fdsize & (a.fdsize - 1)) != 0;
 	result(lowered && restored && ran && a.bound == 0 && capped && a.probed == a.fdsize,
-	       "fs.nr_open 1100, descriptor 1050: FDSize %d (capped: %s), probe %d; nr_open restored: %s",
-	       a.fdsize, capped ? "yes" : "no", a.probed, restored ? "yes" : "NO");
+	       "fs.nr_open %d, descriptor %d: FDSize %d (capped: %s), probe %d; nr_open restored: %s",
+	       atoi(nr_open), fd, a.fdsize, capped ? "yes" : "no", a.probed, restored ? "yes" : "NO");
 }
 
 static void check_filtered(void)
@@ -280,7 +280,8 @@ int main(void)
 	check_sizes();
 	check_lowered();
 	check_full();
-	check_nr_open();
+	check_nr_open("1100", 1050); /* above 1024: the EFAULT form */
+	check_nr_open("600", 550);   /* below: the bit-set form */
 	check_filtered();
 	printf("1..%d\n", test_number);
 	return failures ? 1 : 0;
