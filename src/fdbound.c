@@ -104,9 +104,9 @@ int fd_table_size_from_proc(void)
 /* The kernel reads the bitmap in words of its unsigned long (x32: 64 bits,
  * though the ABI's long has 32); tables are whole words. */
 #if defined(__x86_64__) && defined(__ILP32__)
-#define WORD_BITS 64
+#define WORD_BITS 64LL
 #else
-#define WORD_BITS (8 * (int)sizeof(unsigned long))
+#define WORD_BITS ((long long)(8 * sizeof(unsigned long)))
 #endif
 /* The largest slot worth probing: n = k + 1 must fit an int, and fs.nr_open
  * is at most INT_MAX rounded down to a word. */
