@@ -34,7 +34,9 @@
 
 /* --valgrind: closefds under memcheck (tl_valgrind).  Numbers stay below
  * top, under the 12 descriptors valgrind keeps for itself below the limit,
- * and the environments are those valgrind starts in (with /proc). */
+ * the environments are those valgrind starts and runs in (with /proc, no
+ * SIGSYS trap: valgrind asserts on one), and the hard limit is not lowered
+ * (valgrind keeps descriptors of its own below it). */
 static bool valgrind;
 static int top = LIMIT;
 
@@ -143,14 +145,14 @@ static void generate(struct dcase *c)
 	}
 	do
 		c->env = (enum tl_env)next(TL_ENV_COUNT);
-	while (valgrind && tl_env_hides_proc(c->env));
+	while (valgrind && (tl_env_hides_proc(c->env) || tl_env_traps(c->env)));
 	c->method = (int)next(5);
 	/* A third of the cases lower the hard limit below open descriptors, when
 	 * every move target (and a temporary above them) stays below it. */
 	bool low_targets = true;
 	for (int i = 0; i < c->n_moves; i++)
 		low_targets &= c->dst[i] < 100;
-	if (low_targets && next(3) == 0)
+	if (!valgrind && low_targets && next(3) == 0)
 		c->hard_limit = 150 + (int)next(1900);
 #ifdef __SANITIZE_ADDRESS__
 	/* A sanitizer-built probe writes a warning to its stderr before main()

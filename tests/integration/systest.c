@@ -639,6 +639,12 @@ int main(int argc, char *argv[])
 				if (valgrind && tl_env_hides_proc((enum tl_env)env))
 					printf("ok %d - %s [%s] # SKIP valgrind cannot start without /proc\n",
 					       ++test_number, c->name, tl_env_name((enum tl_env)env));
+				else if (valgrind && tl_env_traps((enum tl_env)env))
+					printf("ok %d - %s [%s] # SKIP valgrind itself asserts on a seccomp SIGSYS (m_signals.c, async_signalhandler)\n",
+					       ++test_number, c->name, tl_env_name((enum tl_env)env));
+				else if (valgrind && c->hard_limit)
+					printf("ok %d - %s # SKIP valgrind keeps descriptors of its own below the lowered limit\n",
+					       ++test_number, c->name);
 				else if (valgrind && (c->soft_limit || c->fill_table || c->static_build))
 					printf("ok %d - %s # SKIP valgrind needs descriptors of its own below the soft limit\n",
 					       ++test_number, c->name);

@@ -134,6 +134,14 @@ bool tl_env_blocks_poll(enum tl_env env)
 	return envs[env].act[TL_CALL_POLL] != TL_ALLOW;
 }
 
+bool tl_env_traps(enum tl_env env)
+{
+	for (int c = 0; c < TL_CALL_COUNT; c++)
+		if (envs[env].act[c] == TL_TRAP)
+			return true;
+	return false;
+}
+
 bool tl_env_bound_is_limit(enum tl_env env)
 {
 	return tl_env_hides_proc(env) && tl_env_blocks_select(env);

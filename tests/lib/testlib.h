@@ -50,6 +50,8 @@ bool tl_env_blocks_close_range(enum tl_env env);
 bool tl_env_hides_proc(enum tl_env env);
 bool tl_env_blocks_select(enum tl_env env);
 bool tl_env_blocks_poll(enum tl_env env);
+/* A filter there answers some call with SIGSYS. */
+bool tl_env_traps(enum tl_env env);
 /* The only bound closefds has there is max(soft, hard) RLIMIT_NOFILE:
  * /proc hidden and select blocked. */
 bool tl_env_bound_is_limit(enum tl_env env);
