@@ -1,9 +1,12 @@
 /* peer.c: the programs the socket activation tests run.
  *
- *   peer server            accept one connection on descriptor 3 (passed by
- *                          socket activation) and answer
- *                          "hello LISTEN_FDS=n LISTEN_PID=ok|wrong"; exit 3
- *                          with "no socket on 3" if 3 is not a listening socket
+ *   peer server            print "server: LISTEN_FDS=n LISTEN_PID=ok|wrong
+ *                          LISTEN_FDNAMES=names" on stderr ("unset" for a
+ *                          variable that is not set), then accept one
+ *                          connection on descriptor 3 (passed by socket
+ *                          activation) and answer the same words after
+ *                          "hello"; exit 3 with "no socket on 3" if 3 is
+ *                          not a listening socket
  *   peer client PORT       connect to 127.0.0.1:PORT, print what comes back
  *                          (retrying while nothing listens yet)
  *   peer listen-fd CLOSEFDS [ARGS...]
@@ -39,8 +42,13 @@ static int port_of(int fd)
 static int server(void)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-	char answer[128];
+	const char *names = getenv("LISTEN_FDNAMES");
+	char env[384], answer[400];
 
+	snprintf(env, sizeof(env), "LISTEN_FDS=%s LISTEN_PID=%s LISTEN_FDNAMES=%s",
+		 fds ? fds : "unset", !pid ? "unset" : atol(pid) == (long)getpid() ? "ok" : "wrong",
+		 names ? names : "unset");
+	fprintf(stderr, "server: %s\n", env);
 	if (port_of(3) < 0) {
 		fprintf(stderr, "no socket on 3\n");
 		return 3;
@@ -48,9 +56,8 @@ static int server(void)
 	int c = accept(3, NULL, NULL);
 	if (c < 0)
 		return 4;
-	int n = snprintf(answer, sizeof(answer), "hello LISTEN_FDS=%s LISTEN_PID=%s\n",
-			 fds ? fds : "-", pid && atol(pid) == (long)getpid() ? "ok" : "wrong");
-	if (write(c, answer, (size_t)n) != n)
+	int n = snprintf(answer, sizeof(answer), "hello %s\n", env);
+	if (n < 0 || (size_t)n >= sizeof(answer) || write(c, answer, (size_t)n) != n)
 		return 5;
 	close(c);
 	return 0;

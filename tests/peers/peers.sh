@@ -14,13 +14,17 @@ trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/../lib/tap.sh"
 
 # --- socket activation with the real systemd-socket-activate -------------
+# The server reports on stderr which LISTEN_* variables it sees.  With
+# --listen-fds or -k 3 the socket and the variables reach it; without them
+# the socket is closed and the variables, which would name whatever the
+# server opens first as descriptor 3, are unset.
 if command -v systemd-socket-activate >/dev/null 2>&1; then
-	for keep in --listen-fds ""; do
+	for keep in --listen-fds "-k 3" ""; do
 		answer=""
 		for attempt in 1 2 3 4 5; do
 			port=$(( (($$ * 7 + attempt * 7919) % 30000) + 20000 ))
-			# shellcheck disable=SC2086 # $keep is one word or none
-			systemd-socket-activate -l "127.0.0.1:$port" "$closefds" $keep -- "$peer" server \
+			# shellcheck disable=SC2086 # $keep is one or two words or none
+			systemd-socket-activate -l "127.0.0.1:$port" --fdname=web "$closefds" $keep -- "$peer" server \
 				>"$tmp/ssa.out" 2>"$tmp/ssa.err" &
 			pid=$!
 			answer=$("$peer" client "$port" 2>/dev/null)
@@ -28,22 +32,25 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 			status=$?
 			grep -q "Address already in use" "$tmp/ssa.err" || break
 		done
+		seen=$(sed -n 's/^server: //p' "$tmp/ssa.err")
 		if [ -n "$keep" ]; then
-			if [ "$answer" = "hello LISTEN_FDS=1 LISTEN_PID=ok" ] && [ "$status" -eq 0 ]; then
-				ok "socket activation: closefds --listen-fds keeps the socket; LISTEN_PID is the server's"
+			if [ "$answer" = "hello LISTEN_FDS=1 LISTEN_PID=ok LISTEN_FDNAMES=web" ] && [ "$status" -eq 0 ]; then
+				ok "socket activation: closefds $keep keeps the socket and LISTEN_FDS=1, LISTEN_PID (the server's), LISTEN_FDNAMES=web"
 			else
-				not_ok "socket activation with --listen-fds" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
+				not_ok "socket activation with $keep" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
 			fi
 		else
-			if [ -z "$answer" ] && [ "$status" -eq 3 ] && grep -q "no socket on 3" "$tmp/ssa.err"; then
-				ok "socket activation without --listen-fds: the server finds no socket on 3"
+			if [ -z "$answer" ] && [ "$status" -eq 3 ] && grep -q "no socket on 3" "$tmp/ssa.err" &&
+				[ "$seen" = "LISTEN_FDS=unset LISTEN_PID=unset LISTEN_FDNAMES=unset" ]; then
+				ok "socket activation without --listen-fds: no socket on 3, and LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES unset"
 			else
-				not_ok "socket activation without --listen-fds" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
+				not_ok "socket activation without --listen-fds" "answer '$answer', status $status, server saw '$seen'" "$(cat "$tmp/ssa.err")"
 			fi
 		fi
 	done
 else
-	skip "socket activation" "systemd-socket-activate is not installed (Debian package systemd)"
+	skip "socket activation with --listen-fds" "systemd-socket-activate is not installed (Debian package systemd)"
+	skip "socket activation with -k 3" "systemd-socket-activate is not installed"
 	skip "socket activation without --listen-fds" "systemd-socket-activate is not installed"
 fi
 
