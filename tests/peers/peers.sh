@@ -122,6 +122,54 @@ MAKEFILE
 	else
 		not_ok "make without --keep-jobserver" "status $s2" "$(cat "$tmp/err2")"
 	fi
+	# A command that opens files of its own at 3 and 4, the numbers of the
+	# jobserver pipe it was not given, then starts a sub-make: the sub-make
+	# must not take the file for the jobserver (read "tokens" from it, write
+	# them back to it) but run -j1.  The parts record how many of them ran at
+	# once.  The top make runs from a clean table, so its pipe is 3,4.
+	mkdir "$tmp/jobs"
+	cat >"$tmp/jobs/Makefile" <<'MAKEFILE'
+all:
+	@echo "$$MAKEFLAGS" >top.flags
+	+@$(CLOSEFDS) $(KEEP) -- sh -c '$(REUSE) exec "$$0" --no-print-directory parts' $(MAKE)
+parts: a b c d
+a b c d:
+	@touch run.$@; sleep 0.3; set -- run.*; echo $$# >>seen; rm -f run.$@
+MAKEFILE
+	# run_jobs KEEP REUSE [VAR=VALUE]: run it (KEEP and REUSE from the
+	# environment, so that they are not in MAKEFLAGS; VAR=VALUE on the
+	# command line, so that MAKEFLAGS ends with "-- VAR=VALUE").
+	run_jobs() {
+		rm -f "$tmp/jobs/seen" "$tmp/jobs/top.flags"
+		printf '++++' >"$tmp/jobs/tokens"
+		CLOSEFDS=$closefds KEEP=$1 REUSE=$2 "$closefds" -- timeout 60 make -s -j4 --no-print-directory \
+			-C "$tmp/jobs" ${3:+"$3"} >"$tmp/jobs/out" 2>"$tmp/jobs/err"
+		status=$?
+		most=$(sort -n "$tmp/jobs/seen" 2>/dev/null | tail -n 1)
+		tokens=$(cat "$tmp/jobs/tokens")
+		top=$(cat "$tmp/jobs/top.flags" 2>/dev/null)
+	}
+	run_jobs --keep-jobserver ""
+	if [ "$status" -eq 0 ] && [ "${most:-0}" -gt 1 ] && ! grep -q "jobserver unavailable" "$tmp/jobs/err"; then
+		ok "make -j4, a sub-make through closefds --keep-jobserver: $most parts at once"
+	else
+		not_ok "make -j4 with --keep-jobserver runs parts at once" "status $status, at most ${most:-?} at once" "MAKEFLAGS '$top'" "$(cat "$tmp/jobs/err")"
+	fi
+	reuse='exec 3<tokens 4>>tokens;'
+	for vars in "" V=1; do
+		run_jobs "" "$reuse" "$vars"
+		what="make -j4, no --keep-jobserver, COMMAND opens a file at 3 and 4 before the sub-make${vars:+ (MAKEFLAGS ends with '-- $vars')}"
+		case "$top" in
+		*--jobserver-auth=3,4*)
+			if [ "$status" -eq 0 ] && [ "$tokens" = "++++" ] && [ "$most" = 1 ] &&
+				grep -q "jobserver unavailable" "$tmp/jobs/err"; then
+				ok "$what: the sub-make leaves the file alone and runs -j1"
+			else
+				not_ok "$what" "status $status, file '$tokens' (was '++++'), at most ${most:-?} at once" "MAKEFLAGS '$top'" "$(cat "$tmp/jobs/err")"
+			fi ;;
+		*) not_ok "$what" "the top make's jobserver is not 3,4: MAKEFLAGS '$top'" ;;
+		esac
+	done
 	check_listen "malformed jobserver in MAKEFLAGS" refuse env MAKEFLAGS=" --jobserver-auth=3,x" "$closefds" --keep-jobserver -- echo RAN
 	check_listen "MAKEFLAGS without a jobserver: nothing kept, no error" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=-j4 exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
 	check_listen "the fifo: jobserver needs no descriptor" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=--jobserver-auth=fifo:/tmp/x exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
