@@ -85,7 +85,9 @@ static bool word_value(const char *word, size_t len, const char *key, const char
 
 /* The last --jobserver-auth= or --jobserver-fds= word of MAKEFLAGS: its key
  * and value.  False when there is none.  Words are separated by blanks; the
- * last jobserver word counts, as for make itself. */
+ * last jobserver word counts, as for make itself.  A "--" word ends the
+ * options: make puts the command-line variables after it ("-j4
+ * --jobserver-auth=3,4 -- V=1"), and takes nothing after it for an option. */
 static bool last_jobserver_word(const char *makeflags, const char **key, const char **val,
 				size_t *vlen)
 {
@@ -100,6 +102,8 @@ static bool last_jobserver_word(const char *makeflags, const char **key, const c
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
 		size_t len = (size_t)(p - word);
+		if (len == 2 && memcmp(word, "--", 2) == 0)
+			break;
 		for (size_t i = 0; len > 0 && i < 2; i++)
 			if (word_value(word, len, keys[i], val, vlen))
 				*key = keys[i];
@@ -149,7 +153,11 @@ int jobserver_withhold(const char *makeflags, const struct fd_set_ranges *unchan
 	if (fd_set_contains(unchanged, r) && fd_set_contains(unchanged, w))
 		return 0;
 	*bad_fd = fd_set_contains(unchanged, r) ? w : r;
-	if (asprintf(out, "%s %s-2,-2", makeflags, key) < 0) {
+	/* Right after the word found, before a "--" and the variables that
+	 * follow it, where make would not read it as an option. */
+	size_t at = (size_t)(val + vlen - makeflags);
+	if (at > INT_MAX ||
+	    asprintf(out, "%.*s %s-2,-2%s", (int)at, makeflags, key, makeflags + at) < 0) {
 		*out = NULL;
 		return -ENOMEM;
 	}
