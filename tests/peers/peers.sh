@@ -2,12 +2,13 @@
 # peers.sh: closefds with the real programs around it: systemd's
 # socket-activate, GNU make's jobserver; and --audit, --verify, the
 # LISTEN_* checks.  TAP output.
-# Usage: peers.sh CLOSEFDS CLOSEFDS_TESTHOOKS PEER
+# Usage: peers.sh CLOSEFDS CLOSEFDS_TESTHOOKS PEER [CLOSEFDS_STATIC]
 # shellcheck disable=SC2016 # single-quoted scripts are for the inner sh
 set -u
 closefds=$1
 testhooks=$2
 peer=$3
+static=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/lib/tap.sh
@@ -224,5 +225,39 @@ for method in auto close_range proc poll loop; do
 	fi
 done
 exec 5<&- 6<&-
+
+# --- --verify with a full table ------------------------------------------
+# A static closefds fills a table of 64 slots (soft and hard limit 64) with
+# copies of 0 and execs a static closefds --verify, which finds no free
+# slot for /proc/self/fd: with -k 40 after CLOSE_RANGE_CLOEXEC (auto,
+# close_range: the table stays full until execve), and with -k 3-63 under
+# every method (nothing is closed).  --verify must check every slot with
+# fcntl instead; proc cannot run at all there.  COMMAND is a third static
+# closefds, which closes 3-63 and runs sh.
+if [ -n "$static" ]; then
+	fill=$(i=3; while [ "$i" -lt 64 ]; do printf -- '-p 0:%d ' "$i"; i=$((i + 1)); done)
+	for keep in "-k 40" "-k 3-63"; do
+		for method in auto close_range proc poll loop; do
+			# shellcheck disable=SC2086,SC3045 # $fill and $keep are lists of words; dash, bash, busybox sh have ulimit -n
+			(ulimit -n 64 && exec "$static" $fill -- "$static" --verify -m "$method" $keep -- \
+				"$static" -- sh -c 'echo ran') >"$tmp/out" 2>"$tmp/err"
+			status=$?
+			if [ "$method" = proc ]; then
+				if [ "$status" -eq 125 ] && [ ! -s "$tmp/out" ] &&
+					[ "$(cat "$tmp/err")" = "closefds: method 'proc' cannot run here: Too many open files" ]; then
+					ok "--verify $keep from a full table [proc]: proc cannot open /proc/self/fd, 125"
+				else
+					not_ok "--verify $keep from a full table [proc]: expected a refusal" "status $status, stdout '$(cat "$tmp/out")'" "$(cat "$tmp/err")"
+				fi
+			elif [ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = ran ] && [ ! -s "$tmp/err" ]; then
+				ok "--verify $keep from a full table [$method]: passes, COMMAND runs"
+			else
+				not_ok "--verify $keep from a full table [$method]" "status $status, stdout '$(cat "$tmp/out")'" "$(cat "$tmp/err")"
+			fi
+		done
+	done
+else
+	skip "--verify from a full table" "no static build (sanitizers, or no static libc)"
+fi
 
 tap_done
