@@ -15,7 +15,9 @@
  *                          peer check PORT5 PORT6
  *   peer check PORT PORT   the child: LISTEN_FDS=2, LISTEN_PID is its own pid,
  *                          LISTEN_FDNAMES=web:unknown, 3 and 4 are listening
- *                          sockets on those ports; exit 0 or print why not */
+ *                          sockets on those ports; exit 0 or print why not
+ *   peer fds               print the open descriptors below 65536, found with
+ *                          fcntl (no /proc needed) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -159,6 +161,20 @@ static int check(const char *p3, const char *p4)
 	return 0;
 }
 
+static int fds(void)
+{
+	const char *sep = "";
+
+	for (int fd = 0; fd < 65536; fd++) {
+		if (fcntl(fd, F_GETFD) != -1) {
+			printf("%s%d", sep, fd);
+			sep = " ";
+		}
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc >= 2 && strcmp(argv[1], "server") == 0)
@@ -169,6 +185,8 @@ int main(int argc, char *argv[])
 		return listen_fd(argc, argv, argv[0]);
 	if (argc == 4 && strcmp(argv[1], "check") == 0)
 		return check(argv[2], argv[3]);
-	fprintf(stderr, "usage: peer server | client PORT | listen-fd CLOSEFDS [ARGS] | check P P\n");
+	if (argc == 2 && strcmp(argv[1], "fds") == 0)
+		return fds();
+	fprintf(stderr, "usage: peer server | client PORT | listen-fd CLOSEFDS [ARGS] | check P P | fds\n");
 	return 2;
 }

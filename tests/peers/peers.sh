@@ -226,6 +226,28 @@ for method in auto close_range proc poll loop; do
 done
 exec 5<&- 6<&-
 
+# --- a descriptor above a lowered hard limit, without /proc ---------------
+# 1000 is opened, then the soft and hard limits go down to 64 (lowering a
+# limit leaves open descriptors alone), /proc is unmounted: no FDSize, and
+# max(soft, hard) = 64 is no bound.  The scanning methods must still reach
+# 1000 (the table size, probed with select, is 1024).
+if [ -n "${CLOSEFDS_TEST_VALGRIND:-}" ]; then
+	skip "above a lowered hard limit without /proc" "valgrind cannot start without /proc"
+elif unshare -m sh -c 'umount -l /proc' 2>/dev/null; then
+	for method in auto poll loop; do
+		unshare -m sh -c 'umount -l /proc && exec "$1" -p 0:1000 -- sh -c "ulimit -n 64 && exec \"\$0\" -m \"\$1\" -- \"\$2\" fds" "$1" "$2" "$3"' \
+			sh "$closefds" "$method" "$peer" >"$tmp/out" 2>"$tmp/err"
+		status=$?
+		if [ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = "0 1 2" ]; then
+			ok "descriptor 1000 above a hard limit lowered to 64, no /proc [$method]: closed"
+		else
+			not_ok "descriptor 1000 above a lowered hard limit, no /proc [$method]" "status $status, COMMAND has '$(cat "$tmp/out")', expected '0 1 2'" "$(cat "$tmp/err")"
+		fi
+	done
+else
+	skip "above a lowered hard limit without /proc" "cannot unmount /proc here"
+fi
+
 # --- --verify with a full table ------------------------------------------
 # A static closefds fills a table of 64 slots (soft and hard limit 64) with
 # copies of 0 and execs a static closefds --verify, which finds no free
