@@ -13,8 +13,8 @@
  * where the ABI has it); malloc, calloc and realloc share the name
  * "malloc".  With FAULT_FUNC=mmap the shim first grows the descriptor table
  * to 32768 slots (as an inherited large table would), so that the select
- * probe maps a bitmap and mmap is reached.  execvp removes LD_PRELOAD before the real call, so COMMAND (the
- * probe) runs without the shim. */
+ * probe maps a bitmap and mmap is reached.  execvp removes LD_PRELOAD
+ * before the real call, so COMMAND (the probe) runs without the shim. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
