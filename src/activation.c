@@ -176,11 +176,16 @@ int listen_env_stale(const char *pid_s, const char *fds_s, pid_t self,
 		*bad_fd = -1;
 		return 1;
 	}
-	for (int i = 0; i < n; i++) {
-		if (!fd_set_contains(unchanged, LISTEN_FDS_START + i)) {
-			*bad_fd = LISTEN_FDS_START + i;
-			return 1;
-		}
+	/* The first number from 3 on that is not in the set, by its ranges: a
+	 * loop over LISTEN_FDS numbers would take seconds for a value near
+	 * INT_MAX and -k 3-2147483647. */
+	struct fd_gap_iter it;
+	struct fd_gap gap;
+	fd_gap_iter_init(&it, unchanged, LISTEN_FDS_START);
+	if (n > 0 && fd_gap_next(&it, unchanged, &gap) &&
+	    gap.lo <= (unsigned)(LISTEN_FDS_START + n - 1)) {
+		*bad_fd = (int)gap.lo;
+		return 1;
 	}
 	return 0;
 }
