@@ -60,14 +60,13 @@ int fd_scan_batch_size(void)
 static int scan_batch(struct pollfd *pfd, long long start, nfds_t n, bool may_walk, bool *walk,
 		      fd_scan_fn fn, void *ctx)
 {
-	int k = -1;
-
 	for (nfds_t i = 0; i < n; i++) {
 		pfd[i].fd = (int)(start + (long long)i);
 		pfd[i].events = 0;
 		pfd[i].revents = 0;
 	}
 	if (!*walk) {
+		int k;
 		do
 			k = poll(pfd, n, 0);
 		while (k < 0 && errno == EINTR);
