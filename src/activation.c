@@ -85,7 +85,9 @@ static bool word_value(const char *word, size_t len, const char *key, const char
 
 /* The last --jobserver-auth= or --jobserver-fds= word of MAKEFLAGS: its key
  * and value.  False when there is none.  Words are separated by blanks; the
- * last jobserver word counts, as for make itself. */
+ * last jobserver word counts, as for make itself.  A "--" word ends the
+ * options: make puts the command-line variables after it ("-j4
+ * --jobserver-auth=3,4 -- V=1"), and takes nothing after it for an option. */
 static bool last_jobserver_word(const char *makeflags, const char **key, const char **val,
 				size_t *vlen)
 {
@@ -100,6 +102,8 @@ static bool last_jobserver_word(const char *makeflags, const char **key, const c
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
 		size_t len = (size_t)(p - word);
+		if (len == 2 && memcmp(word, "--", 2) == 0)
+			break;
 		for (size_t i = 0; len > 0 && i < 2; i++)
 			if (word_value(word, len, keys[i], val, vlen))
 				*key = keys[i];
@@ -149,7 +153,11 @@ int jobserver_withhold(const char *makeflags, const struct fd_set_ranges *unchan
 	if (fd_set_contains(unchanged, r) && fd_set_contains(unchanged, w))
 		return 0;
 	*bad_fd = fd_set_contains(unchanged, r) ? w : r;
-	if (asprintf(out, "%s %s-2,-2", makeflags, key) < 0) {
+	/* Right after the word found, before a "--" and the variables that
+	 * follow it, where make would not read it as an option. */
+	size_t at = (size_t)(val + vlen - makeflags);
+	if (at > INT_MAX ||
+	    asprintf(out, "%.*s %s-2,-2%s", (int)at, makeflags, key, makeflags + at) < 0) {
 		*out = NULL;
 		return -ENOMEM;
 	}
@@ -168,11 +176,16 @@ int listen_env_stale(const char *pid_s, const char *fds_s, pid_t self,
 		*bad_fd = -1;
 		return 1;
 	}
-	for (int i = 0; i < n; i++) {
-		if (!fd_set_contains(unchanged, LISTEN_FDS_START + i)) {
-			*bad_fd = LISTEN_FDS_START + i;
-			return 1;
-		}
+	/* The first number from 3 on that is not in the set, by its ranges: a
+	 * loop over LISTEN_FDS numbers would take seconds for a value near
+	 * INT_MAX and -k 3-2147483647. */
+	struct fd_gap_iter it;
+	struct fd_gap gap;
+	fd_gap_iter_init(&it, unchanged, LISTEN_FDS_START);
+	if (n > 0 && fd_gap_next(&it, unchanged, &gap) &&
+	    gap.lo <= (unsigned)(LISTEN_FDS_START + n - 1)) {
+		*bad_fd = (int)gap.lo;
+		return 1;
 	}
 	return 0;
 }

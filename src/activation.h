@@ -60,7 +60,8 @@ int listen_env_stale(const char *pid_s, const char *fds_s, pid_t self,
 
 /* When MAKEFLAGS names a jobserver pipe R,W and R or W is not in
  * `unchanged`: *out = MAKEFLAGS with " --jobserver-auth=-2,-2" (the same
- * key as the one found) appended, which tells make 4.4 and the jobserver
+ * key as the one found) inserted after that word (so before a "--" that
+ * starts the command-line variables), which tells make 4.4 and the jobserver
  * clients that this child has no jobserver, as make itself does for a
  * child it withholds the pipe from; *bad_fd is the descriptor.  Returns 1,
  * 0 (nothing to change: no jobserver, fifo:PATH, already withheld, or a

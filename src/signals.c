@@ -10,7 +10,12 @@
  * fail like an unknown one, and the methods fall back as they do for
  * ENOSYS.  The kernel resets a blocked SIGSYS to the default action before
  * delivering a trap (force_sig_info), so SIGSYS is unblocked while closefds
- * runs; the caller's mask and dispositions are restored before the exec. */
+ * runs; the caller's mask and dispositions are restored before the exec.
+ * A SIGSYS sent by someone else (kill) meanwhile has the effect it would
+ * have had without the handler: it stays pending for COMMAND if the caller
+ * blocked it, is dropped if the caller ignored it, kills otherwise; and the
+ * handler restarts the calls it interrupts (SA_RESTART), as an ignored
+ * signal would not have interrupted them. */
 #include "config.h"
 #include "signals.h"
 
@@ -44,7 +49,7 @@
 static struct sigaction caller_sigpipe, caller_sigsys;
 static sigset_t caller_mask;
 static bool sigsys_changed;
-static volatile sig_atomic_t trapped;
+static volatile sig_atomic_t trapped, sent_while_blocked;
 
 #ifdef RETURN_REGISTER
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
@@ -53,8 +58,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 
 	if (si->si_code != SYS_SECCOMP) {
 		/* Sent by someone (kill -SYS): what it would have done. */
-		signal(sig, SIG_DFL);
-		raise(sig);
+		if (sigismember(&caller_mask, SIGSYS)) {
+			sent_while_blocked = 1; /* raised again by signals_restore() */
+		} else if (caller_sigsys.sa_handler != SIG_IGN) {
+			signal(sig, SIG_DFL);
+			raise(sig);
+		}
 		return;
 	}
 	RETURN_REGISTER(uc) = -ENOSYS;
@@ -78,16 +87,22 @@ int signals_prepare(void)
 	if (sigaction(SIGPIPE, &ignore, &caller_sigpipe) < 0)
 		return -errno;
 #ifdef RETURN_REGISTER
-	struct sigaction untrap = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+	struct sigaction untrap = { .sa_sigaction = on_sigsys,
+				    .sa_flags = SA_SIGINFO | SA_RESTART };
 	sigset_t sys;
 
 	sigemptyset(&untrap.sa_mask);
 	sigemptyset(&sys);
 	sigaddset(&sys, SIGSYS);
-	if (sigprocmask(SIG_UNBLOCK, &sys, &caller_mask) < 0)
+	/* The caller's disposition is read before the handler can run (the
+	 * old action of the installing call is stored only after the call
+	 * returns, when a pending SIGSYS may already have been handled), and
+	 * the handler is in place before SIGSYS is unblocked. */
+	if (sigaction(SIGSYS, NULL, &caller_sigsys) < 0 ||
+	    sigprocmask(SIG_SETMASK, NULL, &caller_mask) < 0)
 		return -errno;
 	sigsys_changed = true;
-	if (sigaction(SIGSYS, &untrap, &caller_sigsys) < 0)
+	if (sigaction(SIGSYS, &untrap, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &sys, NULL) < 0)
 		return -errno;
 #endif
 	return 0;
@@ -100,6 +115,8 @@ int signals_restore(void)
 	if (sigsys_changed && (sigaction(SIGSYS, &caller_sigsys, NULL) < 0 ||
 			       sigprocmask(SIG_SETMASK, &caller_mask, NULL) < 0))
 		return -errno;
+	if (sent_while_blocked)
+		raise(SIGSYS); /* blocked again: pending for COMMAND */
 	return 0;
 }
 

@@ -8,18 +8,23 @@
  *   FAULT_MARK=path   created when the fault is injected, so the driver
  *                     knows when n has passed the last call
  *
- * close_range and getdents64 go through syscall(); their names here are
- * "close_range" and "getdents64"; malloc, calloc and realloc share the name
- * "malloc".  execvp removes LD_PRELOAD before the real call, so COMMAND (the
- * probe) runs without the shim. */
+ * close_range, getdents64 and pselect6 go through syscall(); their names
+ * here are "close_range", "getdents64" and "pselect6" (pselect6_time64 too,
+ * where the ABI has it); malloc, calloc and realloc share the name
+ * "malloc".  With FAULT_FUNC=mmap the shim first grows the descriptor table
+ * to 32768 slots (as an inherited large table would), so that the select
+ * probe maps a bitmap and mmap is reached.  execvp removes LD_PRELOAD
+ * before the real call, so COMMAND (the probe) runs without the shim. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -220,6 +225,14 @@ long syscall(long nr, ...)
 		return -1;
 	if (nr == SYS_getdents64 && inject("getdents64"))
 		return -1;
+#ifdef SYS_pselect6
+	if (nr == SYS_pselect6 && inject("pselect6"))
+		return -1;
+#endif
+#ifdef SYS_pselect6_time64
+	if (nr == SYS_pselect6_time64 && inject("pselect6"))
+		return -1;
+#endif
 	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
@@ -256,4 +269,56 @@ void *realloc(void *p, size_t n)
 	if (inject("malloc"))
 		return NULL;
 	return __libc_realloc(p, n);
+}
+
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (inject("sigaction"))
+		return -1;
+	return REAL(sigaction)(sig, act, old);
+}
+
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (inject("sigprocmask"))
+		return -1;
+	return REAL(sigprocmask)(how, set, old);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (inject("mmap"))
+		return MAP_FAILED;
+	return REAL(mmap)(addr, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	if (inject("mmap"))
+		return MAP_FAILED;
+	return REAL(mmap64)(addr, len, prot, flags, fd, off);
+}
+
+/* FAULT_FUNC=mmap: a table of 32768 slots (the kernel never shrinks it), by
+ * opening slot 16384 and closing it again, so that the probe asks about
+ * slot 32768, whose bitmap is mapped; the soft limit is raised for that
+ * (when the hard limit allows) and put back.  (The wrappers called here count only their own
+ * FAULT_FUNC.) */
+#define BIG_TABLE_SLOT 16384
+
+__attribute__((constructor)) static void grow_table(void)
+{
+	const char *f = getenv("FAULT_FUNC");
+	struct rlimit rl, raised;
+
+	if (!f || strcmp(f, "mmap") != 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	raised = rl;
+	if (raised.rlim_cur <= BIG_TABLE_SLOT)
+		raised.rlim_cur = BIG_TABLE_SLOT + 1;
+	if (raised.rlim_cur > raised.rlim_max || setrlimit(RLIMIT_NOFILE, &raised) < 0)
+		return;
+	if (dup2(0, BIG_TABLE_SLOT) >= 0)
+		close(BIG_TABLE_SLOT);
+	setrlimit(RLIMIT_NOFILE, &rl);
 }

@@ -75,6 +75,15 @@ static const struct {
 	{ "setenv", { ENOMEM, 0 } },
 	{ "close_range", { EPERM, ENOSYS, EINVAL, 0 } },
 	{ "getdents64", { EIO, EINVAL, 0 } },
+	/* The select probe of the table size (fdbound.c): seccomp may refuse
+	 * it (EPERM, ENOSYS, a trap turned into ENOSYS); EINTR is retried. */
+	{ "pselect6", { EPERM, ENOSYS, ENOMEM, EINTR } },
+	/* Its bitmap above 32768 slots (the shim grows the table for this). */
+	{ "mmap", { ENOMEM, 0 } },
+	/* SIGPIPE ignored and the SIGSYS handler installed, then both put back
+	 * before the exec (signals.c). */
+	{ "sigaction", { EINVAL, EFAULT, 0 } },
+	{ "sigprocmask", { EINVAL, EFAULT, 0 } },
 	{ "malloc", { ENOMEM, 0 } },
 	{ "execvp", { EACCES, ENOENT, 0 } },
 };

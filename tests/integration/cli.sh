@@ -212,4 +212,121 @@ for m in auto close_range proc poll loop; do
 	fi
 done
 
+# --- the environment COMMAND gets: LISTEN_* and MAKEFLAGS ----------------
+# Variables that name descriptors must match what COMMAND gets.  The setup
+# runs in "sh -c" and execs closefds, so LISTEN_PID=$$ is closefds' pid, and
+# COMMAND (exec keeps the pid) sees its own.  env_case NAME WANT ARGS...:
+# 3 and 4 open, the setup's variables in $setup_env, closefds ARGS, and
+# COMMAND prints what $show prints.
+# shellcheck disable=SC2016 # the scripts are for the inner sh
+show_listen='p=${LISTEN_PID-unset}; [ "$p" = $$ ] && p=self; echo "$p ${LISTEN_FDS-unset} ${LISTEN_FDNAMES-unset}"'
+# shellcheck disable=SC2016
+show_make='echo "${MAKEFLAGS-unset}"'
+env_case() {
+	what=$1
+	want=$2
+	shift 2
+	# shellcheck disable=SC2016 # $$, $@ and $0 are for the inner sh
+	sh -c 'exec 3</dev/null 4</dev/null; eval "$0"; exec "$@"' "$setup_env" "$closefds" "$@" -- sh -c "$show" \
+		>"$tmp/out" 2>"$tmp/err"
+	status=$?
+	quiet=1 # nothing on stderr, but for --audit's report
+	case " $* " in *" --audit "*) ;; *) [ -s "$tmp/err" ] && quiet=0 ;; esac
+	if [ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = "$want" ] && [ "$quiet" -eq 1 ]; then
+		ok "$what: COMMAND sees '$want'"
+	else
+		not_ok "$what" "status $status, COMMAND saw '$(cat "$tmp/out")', expected '$want'" "stderr: $(cat "$tmp/err")"
+	fi
+}
+show=$show_listen
+setup_env='export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=web'
+env_case "LISTEN_* of this process, 3 closed" "unset unset unset"
+env_case "LISTEN_* of this process, --listen-fds" "self 1 web" --listen-fds
+env_case "LISTEN_* of this process, 3 kept with -k 3" "self 1 web" -k 3
+env_case "LISTEN_* of this process, 3 passed onto itself (-p 3:3)" "self 1 web" -p 3:3
+env_case "LISTEN_* of this process, 3 moved away (-p 3:7)" "unset unset unset" -p 3:7
+env_case "LISTEN_* of this process, 3 replaced (-p 4:3)" "unset unset unset" -p 4:3
+env_case "LISTEN_* of this process, 4 kept but not 3 (-k 4)" "unset unset unset" -k 4
+env_case "LISTEN_* of this process, --audit closes nothing" "self 1 web" --audit
+env_case "LISTEN_* of this process, --listen-fd sets them anew" "self 1 unknown" --listen-fd 4
+setup_env='export LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=web:db'
+env_case "LISTEN_FDS=2, only 3 kept (-k 3)" "unset unset unset" -k 3
+env_case "LISTEN_FDS=2, both kept (-k 3-4)" "self 2 web:db" -k 3-4
+setup_env='export LISTEN_PID=$$ LISTEN_FDS=2147483644 LISTEN_FDNAMES=web'
+# A LISTEN_FDS near INT_MAX, every number kept: checked by ranges, at once
+# (c90d86d took 10 s here, one number at a time).
+limit=2
+[ -n "${CLOSEFDS_TEST_VALGRIND:-}" ] && limit=8
+start=$(date +%s)
+env_case "LISTEN_FDS=2147483644, -k 3-2147483647" "self 2147483644 web" -k 3-2147483647
+if [ $(($(date +%s) - start)) -le "$limit" ]; then
+	ok "LISTEN_FDS=2147483644, -k 3-2147483647: checked within $limit s"
+else
+	not_ok "LISTEN_FDS=2147483644, -k 3-2147483647: took $(($(date +%s) - start)) s"
+fi
+setup_env='export LISTEN_PID=$$ LISTEN_FDS=2147483645 LISTEN_FDNAMES=web'
+env_case "LISTEN_FDS=2147483645, -k 3-2147483646: 2147483647 is not kept" "unset unset unset" -k 3-2147483646
+setup_env='export LISTEN_PID=$$ LISTEN_FDS=x LISTEN_FDNAMES=web'
+env_case "LISTEN_FDS not a number" "unset unset unset"
+setup_env='export LISTEN_PID=1 LISTEN_FDS=1 LISTEN_FDNAMES=web'
+env_case "LISTEN_PID of another process: left alone" "1 1 web"
+
+show=$show_make
+for key in auth fds; do
+	setup_env="export MAKEFLAGS=' -j4 --jobserver-$key=3,4'"
+	env_case "--jobserver-$key=3,4, closed" " -j4 --jobserver-$key=3,4 --jobserver-$key=-2,-2"
+	env_case "--jobserver-$key=3,4, --keep-jobserver" " -j4 --jobserver-$key=3,4" --keep-jobserver
+done
+setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=3,4'"
+env_case "--jobserver-auth=3,4, both kept (-k 3-4)" " -j4 --jobserver-auth=3,4" -k 3-4
+env_case "--jobserver-auth=3,4, only 3 kept (-k 3)" " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" -k 3
+env_case "--jobserver-auth=3,4, 3 moved away (-p 3:7 -k 4)" " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" -p 3:7 -k 4
+env_case "--jobserver-auth=3,4, --audit closes nothing" " -j4 --jobserver-auth=3,4" --audit
+setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=3,4 -- V=1'"
+env_case "--jobserver-auth=3,4 and a command-line variable" " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2 -- V=1"
+setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=fifo:/tmp/GMfifo1'"
+env_case "--jobserver-auth=fifo:PATH: left alone" " -j4 --jobserver-auth=fifo:/tmp/GMfifo1"
+setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=-2,-2'"
+env_case "--jobserver-auth=-2,-2: left alone" " -j4 --jobserver-auth=-2,-2"
+setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=3,x'"
+env_case "a malformed jobserver without --keep-jobserver: left alone" " -j4 --jobserver-auth=3,x"
+
+# --list ends with one "-<TAB>env<TAB>" line per change; --audit says
+# "would" on stderr and changes nothing.
+# shellcheck disable=SC2016 # $$ and $1 are for the inner sh
+sh -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$1" --list' sh "$closefds" >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 0 ] && [ "$(tail -n 1 "$tmp/out")" = "-${tab}env${tab}unset LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (descriptor 3 does not reach COMMAND as it is)" ] &&
+	[ "$(grep -c "${tab}env${tab}" "$tmp/out")" -eq 1 ]; then
+	ok "--list: an env line for LISTEN_* that name a closed descriptor"
+else
+	not_ok "--list env line for LISTEN_*" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+# shellcheck disable=SC2016
+sh -c 'exec 3</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 exec "$1" -k 3 --list' sh "$closefds" >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 0 ] && ! grep -q "${tab}env${tab}" "$tmp/out"; then
+	ok "--list: no env line when -k 3 keeps the socket"
+else
+	not_ok "--list with -k 3" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+MAKEFLAGS=' -j4 --jobserver-auth=3,4' "$closefds" --list >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 0 ] && [ "$(tail -n 1 "$tmp/out")" = "-${tab}env${tab}set MAKEFLAGS=' -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2' (jobserver descriptor 3 does not reach COMMAND)" ]; then
+	ok "--list: an env line for a jobserver that is not kept"
+else
+	not_ok "--list env line for MAKEFLAGS" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+# shellcheck disable=SC2016
+sh -c 'exec 3</dev/null 4</dev/null; LISTEN_PID=$$ LISTEN_FDS=1 MAKEFLAGS=" -j4 --jobserver-auth=3,4" exec "$1" --audit -- sh -c "$2"' \
+	sh "$closefds" 'echo "${LISTEN_FDS-unset} $MAKEFLAGS"' >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = "1  -j4 --jobserver-auth=3,4" ] &&
+	grep -qx "closefds: audit: would unset LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES (descriptor 3 does not reach COMMAND as it is)" "$tmp/err" &&
+	grep -qx "closefds: audit: would set MAKEFLAGS=' -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2' (jobserver descriptor 3 does not reach COMMAND)" "$tmp/err"; then
+	ok "--audit: says it would unset LISTEN_* and set MAKEFLAGS, and COMMAND gets them unchanged"
+else
+	not_ok "--audit env lines" "status $status, COMMAND saw '$(cat "$tmp/out")'" "$(cat "$tmp/err")"
+fi
+
 tap_done

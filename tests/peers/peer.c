@@ -1,9 +1,12 @@
 /* peer.c: the programs the socket activation tests run.
  *
- *   peer server            accept one connection on descriptor 3 (passed by
- *                          socket activation) and answer
- *                          "hello LISTEN_FDS=n LISTEN_PID=ok|wrong"; exit 3
- *                          with "no socket on 3" if 3 is not a listening socket
+ *   peer server            print "server: LISTEN_FDS=n LISTEN_PID=ok|wrong
+ *                          LISTEN_FDNAMES=names" on stderr ("unset" for a
+ *                          variable that is not set), then accept one
+ *                          connection on descriptor 3 (passed by socket
+ *                          activation) and answer the same words after
+ *                          "hello"; exit 3 with "no socket on 3" if 3 is
+ *                          not a listening socket
  *   peer client PORT       connect to 127.0.0.1:PORT, print what comes back
  *                          (retrying while nothing listens yet)
  *   peer listen-fd CLOSEFDS [ARGS...]
@@ -12,7 +15,9 @@
  *                          peer check PORT5 PORT6
  *   peer check PORT PORT   the child: LISTEN_FDS=2, LISTEN_PID is its own pid,
  *                          LISTEN_FDNAMES=web:unknown, 3 and 4 are listening
- *                          sockets on those ports; exit 0 or print why not */
+ *                          sockets on those ports; exit 0 or print why not
+ *   peer fds               print the open descriptors below 65536, found with
+ *                          fcntl (no /proc needed) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -39,8 +44,13 @@ static int port_of(int fd)
 static int server(void)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-	char answer[128];
+	const char *names = getenv("LISTEN_FDNAMES");
+	char env[384], answer[400];
 
+	snprintf(env, sizeof(env), "LISTEN_FDS=%s LISTEN_PID=%s LISTEN_FDNAMES=%s",
+		 fds ? fds : "unset", !pid ? "unset" : atol(pid) == (long)getpid() ? "ok" : "wrong",
+		 names ? names : "unset");
+	fprintf(stderr, "server: %s\n", env);
 	if (port_of(3) < 0) {
 		fprintf(stderr, "no socket on 3\n");
 		return 3;
@@ -48,9 +58,8 @@ static int server(void)
 	int c = accept(3, NULL, NULL);
 	if (c < 0)
 		return 4;
-	int n = snprintf(answer, sizeof(answer), "hello LISTEN_FDS=%s LISTEN_PID=%s\n",
-			 fds ? fds : "-", pid && atol(pid) == (long)getpid() ? "ok" : "wrong");
-	if (write(c, answer, (size_t)n) != n)
+	int n = snprintf(answer, sizeof(answer), "hello %s\n", env);
+	if (n < 0 || (size_t)n >= sizeof(answer) || write(c, answer, (size_t)n) != n)
 		return 5;
 	close(c);
 	return 0;
@@ -152,6 +161,20 @@ static int check(const char *p3, const char *p4)
 	return 0;
 }
 
+static int fds(void)
+{
+	const char *sep = "";
+
+	for (int fd = 0; fd < 65536; fd++) {
+		if (fcntl(fd, F_GETFD) != -1) {
+			printf("%s%d", sep, fd);
+			sep = " ";
+		}
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc >= 2 && strcmp(argv[1], "server") == 0)
@@ -162,6 +185,8 @@ int main(int argc, char *argv[])
 		return listen_fd(argc, argv, argv[0]);
 	if (argc == 4 && strcmp(argv[1], "check") == 0)
 		return check(argv[2], argv[3]);
-	fprintf(stderr, "usage: peer server | client PORT | listen-fd CLOSEFDS [ARGS] | check P P\n");
+	if (argc == 2 && strcmp(argv[1], "fds") == 0)
+		return fds();
+	fprintf(stderr, "usage: peer server | client PORT | listen-fd CLOSEFDS [ARGS] | check P P | fds\n");
 	return 2;
 }

@@ -2,25 +2,30 @@
 # peers.sh: closefds with the real programs around it: systemd's
 # socket-activate, GNU make's jobserver; and --audit, --verify, the
 # LISTEN_* checks.  TAP output.
-# Usage: peers.sh CLOSEFDS CLOSEFDS_TESTHOOKS PEER
+# Usage: peers.sh CLOSEFDS CLOSEFDS_TESTHOOKS PEER [CLOSEFDS_STATIC]
 # shellcheck disable=SC2016 # single-quoted scripts are for the inner sh
 set -u
 closefds=$1
 testhooks=$2
 peer=$3
+static=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 
 # --- socket activation with the real systemd-socket-activate -------------
+# The server reports on stderr which LISTEN_* variables it sees.  With
+# --listen-fds or -k 3 the socket and the variables reach it; without them
+# the socket is closed and the variables, which would name whatever the
+# server opens first as descriptor 3, are unset.
 if command -v systemd-socket-activate >/dev/null 2>&1; then
-	for keep in --listen-fds ""; do
+	for keep in --listen-fds "-k 3" ""; do
 		answer=""
 		for attempt in 1 2 3 4 5; do
 			port=$(( (($$ * 7 + attempt * 7919) % 30000) + 20000 ))
-			# shellcheck disable=SC2086 # $keep is one word or none
-			systemd-socket-activate -l "127.0.0.1:$port" "$closefds" $keep -- "$peer" server \
+			# shellcheck disable=SC2086 # $keep is one or two words or none
+			systemd-socket-activate -l "127.0.0.1:$port" --fdname=web "$closefds" $keep -- "$peer" server \
 				>"$tmp/ssa.out" 2>"$tmp/ssa.err" &
 			pid=$!
 			answer=$("$peer" client "$port" 2>/dev/null)
@@ -28,22 +33,25 @@ if command -v systemd-socket-activate >/dev/null 2>&1; then
 			status=$?
 			grep -q "Address already in use" "$tmp/ssa.err" || break
 		done
+		seen=$(sed -n 's/^server: //p' "$tmp/ssa.err")
 		if [ -n "$keep" ]; then
-			if [ "$answer" = "hello LISTEN_FDS=1 LISTEN_PID=ok" ] && [ "$status" -eq 0 ]; then
-				ok "socket activation: closefds --listen-fds keeps the socket; LISTEN_PID is the server's"
+			if [ "$answer" = "hello LISTEN_FDS=1 LISTEN_PID=ok LISTEN_FDNAMES=web" ] && [ "$status" -eq 0 ]; then
+				ok "socket activation: closefds $keep keeps the socket and LISTEN_FDS=1, LISTEN_PID (the server's), LISTEN_FDNAMES=web"
 			else
-				not_ok "socket activation with --listen-fds" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
+				not_ok "socket activation with $keep" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
 			fi
 		else
-			if [ -z "$answer" ] && [ "$status" -eq 3 ] && grep -q "no socket on 3" "$tmp/ssa.err"; then
-				ok "socket activation without --listen-fds: the server finds no socket on 3"
+			if [ -z "$answer" ] && [ "$status" -eq 3 ] && grep -q "no socket on 3" "$tmp/ssa.err" &&
+				[ "$seen" = "LISTEN_FDS=unset LISTEN_PID=unset LISTEN_FDNAMES=unset" ]; then
+				ok "socket activation without --listen-fds: no socket on 3, and LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES unset"
 			else
-				not_ok "socket activation without --listen-fds" "answer '$answer', status $status" "$(cat "$tmp/ssa.err")"
+				not_ok "socket activation without --listen-fds" "answer '$answer', status $status, server saw '$seen'" "$(cat "$tmp/ssa.err")"
 			fi
 		fi
 	done
 else
-	skip "socket activation" "systemd-socket-activate is not installed (Debian package systemd)"
+	skip "socket activation with --listen-fds" "systemd-socket-activate is not installed (Debian package systemd)"
+	skip "socket activation with -k 3" "systemd-socket-activate is not installed"
 	skip "socket activation without --listen-fds" "systemd-socket-activate is not installed"
 fi
 
@@ -115,6 +123,54 @@ MAKEFILE
 	else
 		not_ok "make without --keep-jobserver" "status $s2" "$(cat "$tmp/err2")"
 	fi
+	# A command that opens files of its own at 3 and 4, the numbers of the
+	# jobserver pipe it was not given, then starts a sub-make: the sub-make
+	# must not take the file for the jobserver (read "tokens" from it, write
+	# them back to it) but run -j1.  The parts record how many of them ran at
+	# once.  The top make runs from a clean table, so its pipe is 3,4.
+	mkdir "$tmp/jobs"
+	cat >"$tmp/jobs/Makefile" <<'MAKEFILE'
+all:
+	@echo "$$MAKEFLAGS" >top.flags
+	+@$(CLOSEFDS) $(KEEP) -- sh -c '$(REUSE) exec "$$0" --no-print-directory parts' $(MAKE)
+parts: a b c d
+a b c d:
+	@touch run.$@; sleep 0.3; set -- run.*; echo $$# >>seen; rm -f run.$@
+MAKEFILE
+	# run_jobs KEEP REUSE [VAR=VALUE]: run it (KEEP and REUSE from the
+	# environment, so that they are not in MAKEFLAGS; VAR=VALUE on the
+	# command line, so that MAKEFLAGS ends with "-- VAR=VALUE").
+	run_jobs() {
+		rm -f "$tmp/jobs/seen" "$tmp/jobs/top.flags"
+		printf '++++' >"$tmp/jobs/tokens"
+		CLOSEFDS=$closefds KEEP=$1 REUSE=$2 "$closefds" -- timeout 60 make -s -j4 --no-print-directory \
+			-C "$tmp/jobs" ${3:+"$3"} >"$tmp/jobs/out" 2>"$tmp/jobs/err"
+		status=$?
+		most=$(sort -n "$tmp/jobs/seen" 2>/dev/null | tail -n 1)
+		tokens=$(cat "$tmp/jobs/tokens")
+		top=$(cat "$tmp/jobs/top.flags" 2>/dev/null)
+	}
+	run_jobs --keep-jobserver ""
+	if [ "$status" -eq 0 ] && [ "${most:-0}" -gt 1 ] && ! grep -q "jobserver unavailable" "$tmp/jobs/err"; then
+		ok "make -j4, a sub-make through closefds --keep-jobserver: $most parts at once"
+	else
+		not_ok "make -j4 with --keep-jobserver runs parts at once" "status $status, at most ${most:-?} at once" "MAKEFLAGS '$top'" "$(cat "$tmp/jobs/err")"
+	fi
+	reuse='exec 3<tokens 4>>tokens;'
+	for vars in "" V=1; do
+		run_jobs "" "$reuse" "$vars"
+		what="make -j4, no --keep-jobserver, COMMAND opens a file at 3 and 4 before the sub-make${vars:+ (MAKEFLAGS ends with '-- $vars')}"
+		case "$top" in
+		*--jobserver-auth=3,4*)
+			if [ "$status" -eq 0 ] && [ "$tokens" = "++++" ] && [ "$most" = 1 ] &&
+				grep -q "jobserver unavailable" "$tmp/jobs/err"; then
+				ok "$what: the sub-make leaves the file alone and runs -j1"
+			else
+				not_ok "$what" "status $status, file '$tokens' (was '++++'), at most ${most:-?} at once" "MAKEFLAGS '$top'" "$(cat "$tmp/jobs/err")"
+			fi ;;
+		*) not_ok "$what" "the top make's jobserver is not 3,4: MAKEFLAGS '$top'" ;;
+		esac
+	done
 	check_listen "malformed jobserver in MAKEFLAGS" refuse env MAKEFLAGS=" --jobserver-auth=3,x" "$closefds" --keep-jobserver -- echo RAN
 	check_listen "MAKEFLAGS without a jobserver: nothing kept, no error" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=-j4 exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
 	check_listen "the fifo: jobserver needs no descriptor" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=--jobserver-auth=fifo:/tmp/x exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
@@ -169,5 +225,61 @@ for method in auto close_range proc poll loop; do
 	fi
 done
 exec 5<&- 6<&-
+
+# --- a descriptor above a lowered hard limit, without /proc ---------------
+# 1000 is opened, then the soft and hard limits go down to 64 (lowering a
+# limit leaves open descriptors alone), /proc is unmounted: no FDSize, and
+# max(soft, hard) = 64 is no bound.  The scanning methods must still reach
+# 1000 (the table size, probed with select, is 1024).
+if [ -n "${CLOSEFDS_TEST_VALGRIND:-}" ]; then
+	skip "above a lowered hard limit without /proc" "valgrind cannot start without /proc"
+elif unshare -m sh -c 'umount -l /proc' 2>/dev/null; then
+	for method in auto poll loop; do
+		unshare -m sh -c 'umount -l /proc && exec "$1" -p 0:1000 -- sh -c "ulimit -n 64 && exec \"\$0\" -m \"\$1\" -- \"\$2\" fds" "$1" "$2" "$3"' \
+			sh "$closefds" "$method" "$peer" >"$tmp/out" 2>"$tmp/err"
+		status=$?
+		if [ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = "0 1 2" ]; then
+			ok "descriptor 1000 above a hard limit lowered to 64, no /proc [$method]: closed"
+		else
+			not_ok "descriptor 1000 above a lowered hard limit, no /proc [$method]" "status $status, COMMAND has '$(cat "$tmp/out")', expected '0 1 2'" "$(cat "$tmp/err")"
+		fi
+	done
+else
+	skip "above a lowered hard limit without /proc" "cannot unmount /proc here"
+fi
+
+# --- --verify with a full table ------------------------------------------
+# A static closefds fills a table of 64 slots (soft and hard limit 64) with
+# copies of 0 and execs a static closefds --verify, which finds no free
+# slot for /proc/self/fd: with -k 40 after CLOSE_RANGE_CLOEXEC (auto,
+# close_range: the table stays full until execve), and with -k 3-63 under
+# every method (nothing is closed).  --verify must check every slot with
+# fcntl instead; proc cannot run at all there.  COMMAND is a third static
+# closefds, which closes 3-63 and runs sh.
+if [ -n "$static" ]; then
+	fill=$(i=3; while [ "$i" -lt 64 ]; do printf -- '-p 0:%d ' "$i"; i=$((i + 1)); done)
+	for keep in "-k 40" "-k 3-63"; do
+		for method in auto close_range proc poll loop; do
+			# shellcheck disable=SC2086,SC3045 # $fill and $keep are lists of words; dash, bash, busybox sh have ulimit -n
+			(ulimit -n 64 && exec "$static" $fill -- "$static" --verify -m "$method" $keep -- \
+				"$static" -- sh -c 'echo ran') >"$tmp/out" 2>"$tmp/err"
+			status=$?
+			if [ "$method" = proc ]; then
+				if [ "$status" -eq 125 ] && [ ! -s "$tmp/out" ] &&
+					[ "$(cat "$tmp/err")" = "closefds: method 'proc' cannot run here: Too many open files" ]; then
+					ok "--verify $keep from a full table [proc]: proc cannot open /proc/self/fd, 125"
+				else
+					not_ok "--verify $keep from a full table [proc]: expected a refusal" "status $status, stdout '$(cat "$tmp/out")'" "$(cat "$tmp/err")"
+				fi
+			elif [ "$status" -eq 0 ] && [ "$(cat "$tmp/out")" = ran ] && [ ! -s "$tmp/err" ]; then
+				ok "--verify $keep from a full table [$method]: passes, COMMAND runs"
+			else
+				not_ok "--verify $keep from a full table [$method]" "status $status, stdout '$(cat "$tmp/out")'" "$(cat "$tmp/err")"
+			fi
+		done
+	done
+else
+	skip "--verify from a full table" "no static build (sanitizers, or no static libc)"
+fi
 
 tap_done

@@ -273,6 +273,9 @@ static void test_jobserver_parse(void **state)
 		{ "--jobserver-auth=3", -1, 0, 0 },
 		{ "--jobserver-auth=3,", -1, 0, 0 },
 		{ "--jobserver-auth=", -1, 0, 0 },
+		/* After "--" come variables, not options. */
+		{ "-j4 --jobserver-auth=3,4 -- --jobserver-auth=5,6", 1, 3, 4 },
+		{ " -- --jobserver-auth=5,6", 0, 0, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[ERRBUF_SIZE];
