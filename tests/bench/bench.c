@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdbound.h"
 #include "testlib.h"
 
 #define LIMIT_MAX 20000
@@ -761,26 +762,6 @@ static double diff_us(const struct cell *c, int a, int b)
 	return median(d, c->reps);
 }
 
-/* Fit subject s's extra time over the floor against the limit, over the
- * points where s ran: t = a + b * limit (us).  false if fewer than 2. */
-static bool sweep_fit(const struct sweep *sw, int k, int s, double *a, double *b)
-{
-	int x[SWEEP_POINTS], n = 0;
-	double y[SWEEP_POINTS];
-
-	for (int i = 0; i < sw->n; i++) {
-		double d = diff_us(sw->c[k][i], s, S_FLOOR);
-		if (isnan(d))
-			continue;
-		x[n] = sw->limit[i];
-		y[n++] = d;
-	}
-	if (n < 2)
-		return false;
-	fit(x, y, n, a, b);
-	return true;
-}
-
 /* The lowest limit row k was measured at. */
 static int sweep_first(const struct sweep *sw, int k)
 {
@@ -830,6 +811,96 @@ static struct sweep *sweep_measure(int reps, int hard, bool *ok)
 				fds_label[sweep_fds[k]], sw.limit[i], c->ok ? "done" : c->err);
 		}
 	return &sw;
+}
+
+/* In process, where a nanosecond per slot can be resolved (a whole run
+ * jitters by far more than 0.4 ns x 20000 slots): what auto does to find
+ * the descriptors, fd_bound_get() of libclosefds (the select probe here)
+ * and a poll scan below its bound, against a poll scan below max(soft,
+ * hard), both only counting.  Same environment and same descriptors as the
+ * row's cells, the limit set after opening them, so the 10000 row runs at
+ * every limit here (the scan to the limit then misses those above it). */
+struct sweep_slots {
+	bool done;
+	double auto_us[N_SWEEP_FDS][SWEEP_POINTS], rlimit_us[N_SWEEP_FDS][SWEEP_POINTS];
+	int bound[N_SWEEP_FDS][SWEEP_POINTS], found_rlimit[N_SWEEP_FDS][SWEEP_POINTS];
+	char err[256];
+};
+
+static void sweep_slots_child(int reps, int hard, const struct sweep *sw, struct sweep_slots *ss)
+{
+	double a[MAX_REPS], r[MAX_REPS];
+	struct rlimit rl = { (rlim_t)hard, (rlim_t)hard };
+	struct cell dummy;
+
+	for (int k = 0; k < N_SWEEP_FDS; k++)
+		for (int i = 0; i < sw->n; i++) {
+			pid_t pid = fork();
+			if (pid < 0)
+				return;
+			if (pid > 0) {
+				int status;
+				if (waitpid(pid, &status, 0) < 0 || status != 0)
+					return;
+				continue;
+			}
+			struct rlimit lowered = { (rlim_t)sw->limit[i], (rlim_t)sw->limit[i] };
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+			    place_fds(sweep_fds[k], hard, &dummy) < 0 ||
+			    setrlimit(RLIMIT_NOFILE, &lowered) < 0 || tl_env_apply(env_tl[E_BOTH]) < 0)
+				_exit(1);
+			/* A fork's table covers only what is open, as a subject's does
+			 * (place_fds grew this one to the hard limit). */
+			pid_t g = fork();
+			if (g < 0)
+				_exit(1);
+			if (g > 0) {
+				int st;
+				_exit(waitpid(g, &st, 0) == g && st == 0 ? 0 : 1);
+			}
+			for (int j = 0; j < reps; j++) {
+				struct fd_bound b;
+				int found = 0;
+				long long t0 = now_ns();
+				fd_bound_get(&b);
+				a[j] = (double)(now_ns() - t0) / 1000.0 + time_poll_scan(b.limit, &found);
+				if (b.source != BOUND_SELECT || found != dummy.n_open)
+					_exit(1);
+				found = 0;
+				r[j] = time_poll_scan(sw->limit[i], &found);
+				ss->bound[k][i] = b.limit;
+				ss->found_rlimit[k][i] = found;
+			}
+			ss->auto_us[k][i] = median(a, reps);
+			ss->rlimit_us[k][i] = median(r, reps);
+			_exit(0);
+		}
+	ss->done = true;
+}
+
+static struct sweep_slots *sweep_slots_measure(int reps, int hard, const struct sweep *sw)
+{
+	struct sweep_slots *ss = mmap(NULL, sizeof(*ss), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (ss == MAP_FAILED)
+		return NULL;
+	memset(ss, 0, sizeof(*ss));
+	pid_t pid = fork();
+	if (pid == 0) {
+		sweep_slots_child(reps, hard, sw, ss);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return ss;
+}
+
+/* Fit row k of the in-process sweep: t = a + b * limit (us). */
+static void sweep_slots_fit(const struct sweep *sw, const struct sweep_slots *ss, int k,
+			    bool rlimit, double *a, double *b)
+{
+	fit(sw->limit, rlimit ? ss->rlimit_us[k] : ss->auto_us[k], sw->n, a, b);
 }
 
 /* ---- targets ---- */
@@ -883,7 +954,8 @@ static int best_forced(const struct cell *c)
 }
 
 static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
-		     const struct finding *fi, const struct sweep *sw)
+		     const struct finding *fi, const struct sweep *sw,
+		     const struct sweep_slots *ss)
 {
 	struct cell *c;
 
@@ -944,12 +1016,13 @@ static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
 						    "the table size",
 						    fds_label[sweep_fds[k]], sw->limit[i]),
 					       ratio(sw->c[k][i], S_AUTO, S_POLL_SIZE), 1.03, false);
-		for (int k = 0; k < N_SWEEP_FDS; k++) {
+		for (int k = 0; k < N_SWEEP_FDS && ss && ss->done; k++) {
 			double a, b;
+			sweep_slots_fit(sw, ss, k, false, &a, &b);
 			target(fmtd("EPERM+no /proc, %s: |auto's cost per slot of the limit|, ns "
-				    "(fit %d..%d)",
-				    fds_label[sweep_fds[k]], sweep_first(sw, k), sw->limit[sw->n - 1]),
-			       sweep_fit(sw, k, S_AUTO, &a, &b) ? fabs(b * 1000) : NAN, 0.39, false);
+				    "(in process, fit %d..%d)",
+				    fds_label[sweep_fds[k]], sw->limit[0], sw->limit[sw->n - 1]),
+			       fabs(b * 1000), 0.39, false);
 		}
 	}
 	for (int e = 0; e < N_ENVS; e++) {
@@ -1075,7 +1148,8 @@ static void print_extrapolation(FILE *out, const struct slots *sl, bool md)
 	}
 }
 
-static void print_sweep(FILE *out, const struct sweep *sw, bool md)
+static void print_sweep(FILE *out, const struct sweep *sw, const struct sweep_slots *ss,
+			bool md)
 {
 	if (!sw)
 		return;
@@ -1128,21 +1202,34 @@ static void print_sweep(FILE *out, const struct sweep *sw, bool md)
 			fprintf(out, md ? "\nNot below a limit of %d: %s.\n" : "  not below %d: %s\n",
 				sweep_first(sw, k), cell_unstartable()->err);
 		double fl = sweep_floor(sw, k);
-		static const int subs[] = { S_AUTO, S_POLL_RLIMIT };
-		for (size_t j = 0; j < 2; j++) {
-			double a, b;
-			int s = subs[j];
-			const char *name = s == S_AUTO ? "auto" : "poll scan to max(soft, hard)";
-			if (!sweep_fit(sw, k, s, &a, &b))
-				continue;
-			double w20 = fl + a + b * (double)(1LL << 20), w30 = fl + a + b * (double)(1LL << 30);
-			fprintf(out,
-				md ? "\n%s: %.2f ns per slot of the limit (fit over the limits it ran at, "
-				     "run minus floor); whole run at a 2^20 limit %.0f us, at 2^30 %.0f us "
-				     "(extrapolated, floor %.0f us)\n"
-				   : "  %s: %.2f ns per slot of the limit; whole run at 2^20 %.0f us, "
-				     "at 2^30 %.0f us (fit, floor %.0f)\n",
-				name, b * 1000, w20, w30, fl);
+		if (ss && ss->done) {
+			if (md)
+				fprintf(out, "\nIn process, finding them only (median us): auto's bound "
+					     "(`fd_bound_get`) and a poll scan below it, against a poll "
+					     "scan below max(soft, hard)\n\n| limit | auto: bound | auto us "
+					     "| scan to limit us (found) |\n|---:|---:|---:|---:|\n");
+			else
+				fprintf(out, "  in process, finding only: %8s %6s %9s %14s\n", "limit",
+					"bound", "auto us", "rlimit us");
+			for (int i = 0; i < sw->n; i++)
+				fprintf(out, md ? "| %d | %d | %.1f | %.1f (%d) |\n"
+						: "  %26d %6d %9.1f %8.1f (%d)\n",
+					sw->limit[i], ss->bound[k][i], ss->auto_us[k][i],
+					ss->rlimit_us[k][i], ss->found_rlimit[k][i]);
+			for (int j = 0; j < 2; j++) {
+				double a, b;
+				sweep_slots_fit(sw, ss, k, j == 1, &a, &b);
+				double w20 = fl + a + b * (double)(1LL << 20),
+				       w30 = fl + a + b * (double)(1LL << 30);
+				fprintf(out,
+					md ? "\n%s: %.3f ns per slot of the limit (least-squares fit, in "
+					     "process); whole run at a 2^20 limit %.0f us, at 2^30 %.0f us "
+					     "(floor %.0f us + fit, extrapolated)\n"
+					   : "  %s: %.3f ns per slot of the limit (fit, in process); whole "
+					     "run at 2^20 %.0f us, at 2^30 %.0f us (floor %.0f + fit)\n",
+					j ? "poll scan to max(soft, hard)" : "auto", b * 1000, w20, w30,
+					fl);
+			}
 		}
 	}
 }
@@ -1169,7 +1256,7 @@ static void print_targets(FILE *out, bool md)
 
 static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
 			   const struct slots *sl, const struct finding *fi,
-			   const struct sweep *sw, int reps)
+			   const struct sweep *sw, const struct sweep_slots *ss, int reps)
 {
 	FILE *out = fopen(path, "we");
 
@@ -1203,7 +1290,7 @@ static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
 	print_slots(out, sl, true);
 	print_extrapolation(out, sl, true);
 	print_finding(out, fi, true);
-	print_sweep(out, sw, true);
+	print_sweep(out, sw, ss, true);
 	print_targets(out, true);
 	fclose(out);
 }
@@ -1362,22 +1449,27 @@ int main(int argc, char *argv[])
 				cells[e][f]->ok ? "done" : cells[e][f]->err);
 		}
 	bool all = !env_mask && !fds_mask && !sweep_only;
-	struct sweep *sw = all || sweep_only ? sweep_measure(reps, limit, &ok) : NULL;
+	struct sweep *sw = all || sweep_only ? sweep_measure(2 * reps < MAX_REPS ? 2 * reps : MAX_REPS, limit, &ok) : NULL;
+	struct sweep_slots *ss = sw ? sweep_slots_measure(reps < 51 ? reps : 51, limit, sw) : NULL;
+	if (sw && (!ss || !ss->done)) {
+		fprintf(stderr, "bench: the in-process limit sweep failed\n");
+		ok = false;
+	}
 	struct slots *sl = all ? slots_measure(reps < 51 ? reps : 51, limit) : NULL;
 	struct finding *fi = all ? finding_measure(reps < 51 ? reps : 51, limit, 10000) : NULL;
 	if (all && (!fi || !fi->done)) {
 		fprintf(stderr, "bench: the finding measurement failed\n");
 		ok = false;
 	}
-	evaluate(cells, sl, fi, sw);
+	evaluate(cells, sl, fi, sw, ss);
 	print_cells(stdout, cells);
 	print_slots(stdout, sl, false);
 	print_extrapolation(stdout, sl, false);
 	print_finding(stdout, fi, false);
-	print_sweep(stdout, sw, false);
+	print_sweep(stdout, sw, ss, false);
 	print_targets(stdout, false);
 	if (md)
-		write_markdown(md, cells, sl, fi, sw, reps);
+		write_markdown(md, cells, sl, fi, sw, ss, reps);
 	if (svg)
 		write_svg(svg, cells);
 	return ok ? 0 : 1;
