@@ -1449,7 +1449,8 @@ int main(int argc, char *argv[])
 				cells[e][f]->ok ? "done" : cells[e][f]->err);
 		}
 	bool all = !env_mask && !fds_mask && !sweep_only;
-	struct sweep *sw = all || sweep_only ? sweep_measure(2 * reps < MAX_REPS ? 2 * reps : MAX_REPS, limit, &ok) : NULL;
+	int sweep_reps = 2 * reps < MAX_REPS ? 2 * reps : MAX_REPS;
+	struct sweep *sw = all || sweep_only ? sweep_measure(sweep_reps, limit, &ok) : NULL;
 	struct sweep_slots *ss = sw ? sweep_slots_measure(reps < 51 ? reps : 51, limit, sw) : NULL;
 	if (sw && (!ss || !ss->done)) {
 		fprintf(stderr, "bench: the in-process limit sweep failed\n");
