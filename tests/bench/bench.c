@@ -4,9 +4,11 @@
  *
  *   bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]
  *         [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...
+ *         [--sweep]
  *
  * --env and --fds measure only those cells (repeat to add more); the
- * per-slot and finding measurements run only when the whole matrix does.
+ * per-slot and finding measurements and the limit sweep run only when the
+ * whole matrix does; --sweep runs the limit sweep alone.
  *
  * Each cell of the matrix (open descriptors x environment) runs in its own
  * forked process: it sets RLIMIT_NOFILE to a 20000 limit (soft = hard), puts
@@ -40,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdbound.h"
 #include "testlib.h"
 
 #define LIMIT_MAX 20000
@@ -54,8 +57,9 @@ static const enum tl_env env_tl[N_ENVS] = { TL_PLAIN, TL_CR_EPERM, TL_NO_PROC,
 static const char *const env_label[N_ENVS] = { "plain", "close_range blocked (EPERM)",
 					       "/proc hidden", "EPERM and no /proc" };
 
-enum fds_id { F_0, F_10, F_1000, F_10000, N_FDS };
-static const char *const fds_label[N_FDS] = { "0", "10 spread", "1000", "10000" };
+/* F_10LOW (3..12) is only in the limit sweep. */
+enum fds_id { F_0, F_10, F_1000, F_10000, N_FDS, F_10LOW = N_FDS, N_FDS_ALL };
+static const char *const fds_label[N_FDS_ALL] = { "0", "10 spread", "1000", "10000", "10 low" };
 
 enum who { CLOSEFDS, REF, ENV };
 enum need { ANY = 0, NEED_CR = 1, NEED_PROC = 2, NEED_CR_OR_PROC = 4, NEED_CLOSEFROM = 8 };
@@ -71,7 +75,7 @@ struct subject {
 
 enum {
 	S_FLOOR, S_ENV, S_AUTO, S_CF_CR, S_CF_PROC, S_CF_POLL, S_CF_LOOP, S_CLOEXEC, S_CR,
-	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, N_SUBJ
+	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, S_POLL_SIZE, N_SUBJ
 };
 
 static const struct subject subj[N_SUBJ] = {
@@ -94,6 +98,8 @@ static const struct subject subj[N_SUBJ] = {
 			    NEED_PROC, true },
 	[S_POLL_RLIMIT] = { "ref poll rlimit", "poll scan bounded by max(soft, hard)", REF,
 			    "poll-rlimit", ANY, true },
+	[S_POLL_SIZE] = { "ref poll size", "poll scan below the table size (told)", REF, "pollsize",
+			  ANY, true },
 };
 
 static bool subject_runs(int s, enum env_id e)
@@ -122,10 +128,13 @@ struct cell {
 	double us[N_SUBJ][MAX_REPS];
 	long rss[N_SUBJ][MAX_REPS];
 	char note[256]; /* closefrom where it cannot run */
+	int sweep_limit; /* limit sweep: RLIMIT_NOFILE soft = hard, set after opening */
+	int table_size;  /* FDSize of a child, measured before /proc is hidden */
 };
 
 static const char *g_closefds, *g_benchref, *g_env = "/usr/bin/env", *g_true = "/bin/true";
 static int g_limit; /* RLIMIT_NOFILE of every cell */
+static char g_table_size[16]; /* benchref pollsize N: the cell's table size */
 
 /* Names for --env and --fds. */
 static const char *const env_opt[N_ENVS] = { "plain", "eperm", "noproc", "both" };
@@ -201,7 +210,7 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* argv for subject s running command cmd (NULL-terminated, at most 3 words). */
+/* argv for subject s running command cmd (NULL-terminated, at most 4 words). */
 static void subject_argv(int s, const char *const *cmd, const char **argv)
 {
 	static char method[64];
@@ -219,6 +228,8 @@ static void subject_argv(int s, const char *const *cmd, const char **argv)
 	case REF:
 		argv[n++] = g_benchref;
 		argv[n++] = subj[s].mode;
+		if (s == S_POLL_SIZE)
+			argv[n++] = g_table_size;
 		argv[n++] = "--";
 		break;
 	case ENV:
@@ -278,7 +289,7 @@ static void cell_fail(struct cell *c, const char *what)
 static int place_fds(enum fds_id f, int limit, struct cell *c)
 {
 	int n = 0, src = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int count = f == F_0 ? 0 : f == F_10 ? 10 : f == F_1000 ? 1000 : 10000;
+	int count = f == F_0 ? 0 : f == F_10 || f == F_10LOW ? 10 : f == F_1000 ? 1000 : 10000;
 
 	if (src < 0)
 		return -1;
@@ -301,7 +312,45 @@ static int place_fds(enum fds_id f, int limit, struct cell *c)
 	return 0;
 }
 
-static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, struct cell *c)
+/* FDSize of a child of this process (fork sizes its table to cover the
+ * open descriptors, so every subject gets the same), from `benchref
+ * fdsize`; -1 if it cannot be read. */
+static int child_table_size(void)
+{
+	const char *const argv[] = { g_benchref, "fdsize", NULL };
+	char buf[32];
+	int p[2], status, n = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (dup2(p[1], 1) < 0)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	ssize_t k = pid < 0 ? -1 : read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0 || k <= 0)
+		return -1;
+	buf[k] = '\0';
+	n = atoi(buf);
+	return n > 0 ? n : -1;
+}
+
+/* The subjects of the limit sweep. */
+#define SWEEP_SUBJECTS (1U << S_FLOOR | 1U << S_AUTO | 1U << S_POLL_SIZE | 1U << S_POLL_RLIMIT)
+
+/* One cell.  sweep_limit 0: the matrix (limit soft = hard, every subject
+ * but the sweep's table-size reference).  Otherwise the limit sweep: the
+ * descriptors are opened under limit, the table size of a child is read
+ * while /proc is still there, then soft = hard = sweep_limit (which may be
+ * below open descriptors: a hard limit lowered after they were opened),
+ * then the environment; the SWEEP_SUBJECTS only. */
+static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, int sweep_limit,
+		     struct cell *c)
 {
 	struct rlimit rl = { (rlim_t)limit, (rlim_t)limit };
 	const char *const check[] = { g_benchref, "count", NULL };
@@ -311,25 +360,47 @@ static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, struct c
 
 	c->ok = true;
 	c->reps = reps;
-	c->limit = limit;
+	c->limit = sweep_limit ? sweep_limit : limit;
+	c->sweep_limit = sweep_limit;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 	{
 		cell_fail(c, "setrlimit");
 		return;
+	}
+	if (sweep_limit) {
+		struct rlimit lowered = { (rlim_t)sweep_limit, (rlim_t)sweep_limit };
+		if (place_fds(f, limit, c) < 0) {
+			cell_fail(c, "cannot open the descriptors");
+			return;
+		}
+		if ((c->table_size = child_table_size()) < 0) {
+			cell_fail(c, "cannot read a child's FDSize");
+			return;
+		}
+		snprintf(g_table_size, sizeof(g_table_size), "%d", c->table_size);
+		if (setrlimit(RLIMIT_NOFILE, &lowered) < 0) {
+			cell_fail(c, "setrlimit (sweep)");
+			return;
+		}
 	}
 	if (tl_env_apply(env_tl[e]) < 0)
 	{
 		cell_fail(c, "cannot set up the environment");
 		return;
 	}
-	if (place_fds(f, limit, c) < 0)
+	if (!sweep_limit && place_fds(f, limit, c) < 0)
 	{
 		cell_fail(c, "cannot open the descriptors");
 		return;
 	}
 
 	for (int s = 0; s < N_SUBJ; s++) {
-		c->runs[s] = subject_runs(s, e);
+		if (sweep_limit)
+			/* A scan to the limit misses what is above it: not timed. */
+			c->runs[s] = (SWEEP_SUBJECTS & 1U << s) &&
+				     !(s == S_POLL_RLIMIT && c->top_fd >= sweep_limit);
+		else
+			c->runs[s] = s != S_POLL_SIZE && subject_runs(s, e);
 		if (!c->runs[s])
 			continue;
 		order[ns++] = s;
@@ -345,7 +416,7 @@ static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, struct c
 			return;
 		}
 	}
-	if (HAVE_CLOSEFROM && !c->runs[S_CLOSEFROM]) {
+	if (HAVE_CLOSEFROM && !sweep_limit && !c->runs[S_CLOSEFROM]) {
 		subject_argv(S_CLOSEFROM, run, argv);
 		status = run_once(argv, NULL, NULL, true);
 		snprintf(c->note, sizeof(c->note), "glibc closefrom() %s here",
@@ -361,7 +432,8 @@ static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, struct c
 	/* Each round in a new random order (fixed seed): a rotation would keep
 	 * every subject behind the same one, which leaves it its deferred work
 	 * (RCU frees after 10000 closes cost the next run about 25%). */
-	unsigned long long rng = 0x9e3779b97f4a7c15ULL ^ (unsigned long long)(e * N_FDS + f);
+	unsigned long long rng = 0x9e3779b97f4a7c15ULL ^ (unsigned long long)(e * N_FDS + f) ^
+				 ((unsigned long long)sweep_limit << 20);
 	for (int i = 0; i < reps; i++) {
 		for (int k = ns - 1; k > 0; k--) {
 			rng ^= rng << 13;
@@ -386,7 +458,8 @@ static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, struct c
 	}
 }
 
-static struct cell *cell_measure(enum env_id e, enum fds_id f, int reps, int limit)
+static struct cell *cell_measure(enum env_id e, enum fds_id f, int reps, int limit,
+				 int sweep_limit)
 {
 	struct cell *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			      -1, 0);
@@ -399,7 +472,7 @@ static struct cell *cell_measure(enum env_id e, enum fds_id f, int reps, int lim
 	if (pid < 0)
 		return NULL;
 	if (pid == 0) {
-		cell_run(e, f, reps, limit, c);
+		cell_run(e, f, reps, limit, sweep_limit, c);
 		c->done = true;
 		_exit(0);
 	}
@@ -416,6 +489,15 @@ static struct cell *cell_skipped(void)
 	static struct cell skipped = { .done = true, .skipped = true, .err = "not selected" };
 
 	return &skipped;
+}
+
+static struct cell *cell_unstartable(void)
+{
+	static struct cell c = { .done = true, .skipped = true,
+				 .err = "every slot below the limit is taken: no dynamically "
+					"linked program starts" };
+
+	return &c;
 }
 
 /* ---- per-slot cost of poll() and close(), in process ---- */
@@ -642,6 +724,185 @@ static void print_finding(FILE *out, const struct finding *fi, bool md)
 		finding_ratio(fi));
 }
 
+/* ---- the limit sweep: close_range blocked, no /proc, the limit moved ----
+ *
+ * With neither close_range nor /proc, closefds used to poll below max(soft,
+ * hard): 3.9 ns per slot of the limit.  It now asks select() for the table
+ * size, which does not follow the limit.  Each cell opens its descriptors
+ * (none, 10 at 3..12, or 10000 at 3..10002) under the 20000 limit, then
+ * sets soft = hard = L for L from 1024 to the hard limit (for 10000 open
+ * only L above 10003: with every slot below the limit taken, ld.so cannot
+ * open libc and no dynamically linked program starts), and times auto against
+ * a poll scan told the table size (read from FDSize before /proc is
+ * hidden) and the poll scan to max(soft, hard).  A least-squares fit of the
+ * per-round extra time over the floor against L gives the cost per slot of
+ * the limit and the whole run at 2^20 and 2^30. */
+
+#define SWEEP_POINTS 8
+static const int sweep_limit_list[SWEEP_POINTS] = { 1024,  2048,  4096,  8192,
+						     10240, 12288, 16384, LIMIT_MAX };
+enum { SW_0, SW_10LOW, SW_10000, N_SWEEP_FDS };
+static const enum fds_id sweep_fds[N_SWEEP_FDS] = { F_0, F_10LOW, F_10000 };
+
+struct sweep {
+	int n; /* points measured */
+	int limit[SWEEP_POINTS];
+	struct cell *c[N_SWEEP_FDS][SWEEP_POINTS];
+};
+
+/* The median over the rounds of a's time - b's time in the same round. */
+static double diff_us(const struct cell *c, int a, int b)
+{
+	double d[MAX_REPS];
+
+	if (!c->ok || !c->runs[a] || !c->runs[b])
+		return NAN;
+	for (int i = 0; i < c->reps; i++)
+		d[i] = c->us[a][i] - c->us[b][i];
+	return median(d, c->reps);
+}
+
+/* The lowest limit row k was measured at. */
+static int sweep_first(const struct sweep *sw, int k)
+{
+	for (int i = 0; i < sw->n; i++)
+		if (!sw->c[k][i]->skipped)
+			return sw->limit[i];
+	return 0;
+}
+
+/* The median of the floor's medians over the points of row k. */
+static double sweep_floor(const struct sweep *sw, int k)
+{
+	double v[SWEEP_POINTS];
+	int n = 0;
+
+	for (int i = 0; i < sw->n; i++)
+		if (!isnan(med_us(sw->c[k][i], S_FLOOR)))
+			v[n++] = med_us(sw->c[k][i], S_FLOOR);
+	return median(v, n);
+}
+
+static struct sweep *sweep_measure(int reps, int hard, bool *ok)
+{
+	static struct sweep sw;
+
+	for (int i = 0; i < SWEEP_POINTS; i++) {
+		int l = sweep_limit_list[i] < hard ? sweep_limit_list[i] : hard;
+		if (sw.n > 0 && sw.limit[sw.n - 1] >= l)
+			continue;
+		sw.limit[sw.n++] = l;
+	}
+	for (int k = 0; k < N_SWEEP_FDS; k++)
+		for (int i = 0; i < sw.n; i++) {
+			if (sweep_fds[k] == F_10000 && sw.limit[i] < 10000 + 4) {
+				sw.c[k][i] = cell_unstartable();
+				continue;
+			}
+			struct cell *c = cell_measure(E_BOTH, sweep_fds[k], reps, hard, sw.limit[i]);
+			if (!c) {
+				fprintf(stderr, "bench: mmap/fork: %s\n", strerror(errno));
+				*ok = false;
+				return NULL;
+			}
+			sw.c[k][i] = c;
+			*ok &= c->ok;
+			fprintf(stderr, "bench: sweep, %s open, limit %d: %s\n",
+				fds_label[sweep_fds[k]], sw.limit[i], c->ok ? "done" : c->err);
+		}
+	return &sw;
+}
+
+/* In process, where a nanosecond per slot can be resolved (a whole run
+ * jitters by far more than 0.4 ns x 20000 slots): what auto does to find
+ * the descriptors, fd_bound_get() of libclosefds (the select probe here)
+ * and a poll scan below its bound, against a poll scan below max(soft,
+ * hard), both only counting.  Same environment and same descriptors as the
+ * row's cells, the limit set after opening them, so the 10000 row runs at
+ * every limit here (the scan to the limit then misses those above it). */
+struct sweep_slots {
+	bool done;
+	double auto_us[N_SWEEP_FDS][SWEEP_POINTS], rlimit_us[N_SWEEP_FDS][SWEEP_POINTS];
+	int bound[N_SWEEP_FDS][SWEEP_POINTS], found_rlimit[N_SWEEP_FDS][SWEEP_POINTS];
+	char err[256];
+};
+
+static void sweep_slots_child(int reps, int hard, const struct sweep *sw, struct sweep_slots *ss)
+{
+	double a[MAX_REPS], r[MAX_REPS];
+	struct rlimit rl = { (rlim_t)hard, (rlim_t)hard };
+	struct cell dummy;
+
+	for (int k = 0; k < N_SWEEP_FDS; k++)
+		for (int i = 0; i < sw->n; i++) {
+			pid_t pid = fork();
+			if (pid < 0)
+				return;
+			if (pid > 0) {
+				int status;
+				if (waitpid(pid, &status, 0) < 0 || status != 0)
+					return;
+				continue;
+			}
+			struct rlimit lowered = { (rlim_t)sw->limit[i], (rlim_t)sw->limit[i] };
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+			    place_fds(sweep_fds[k], hard, &dummy) < 0 ||
+			    setrlimit(RLIMIT_NOFILE, &lowered) < 0 || tl_env_apply(env_tl[E_BOTH]) < 0)
+				_exit(1);
+			/* A fork's table covers only what is open, as a subject's does
+			 * (place_fds grew this one to the hard limit). */
+			pid_t g = fork();
+			if (g < 0)
+				_exit(1);
+			if (g > 0) {
+				int st;
+				_exit(waitpid(g, &st, 0) == g && st == 0 ? 0 : 1);
+			}
+			for (int j = 0; j < reps; j++) {
+				struct fd_bound b;
+				int found = 0;
+				long long t0 = now_ns();
+				fd_bound_get(&b);
+				a[j] = (double)(now_ns() - t0) / 1000.0 + time_poll_scan(b.limit, &found);
+				if (b.source != BOUND_SELECT || found != dummy.n_open)
+					_exit(1);
+				found = 0;
+				r[j] = time_poll_scan(sw->limit[i], &found);
+				ss->bound[k][i] = b.limit;
+				ss->found_rlimit[k][i] = found;
+			}
+			ss->auto_us[k][i] = median(a, reps);
+			ss->rlimit_us[k][i] = median(r, reps);
+			_exit(0);
+		}
+	ss->done = true;
+}
+
+static struct sweep_slots *sweep_slots_measure(int reps, int hard, const struct sweep *sw)
+{
+	struct sweep_slots *ss = mmap(NULL, sizeof(*ss), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (ss == MAP_FAILED)
+		return NULL;
+	memset(ss, 0, sizeof(*ss));
+	pid_t pid = fork();
+	if (pid == 0) {
+		sweep_slots_child(reps, hard, sw, ss);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return ss;
+}
+
+/* Fit row k of the in-process sweep: t = a + b * limit (us). */
+static void sweep_slots_fit(const struct sweep *sw, const struct sweep_slots *ss, int k,
+			    bool rlimit, double *a, double *b)
+{
+	fit(sw->limit, rlimit ? ss->rlimit_us[k] : ss->auto_us[k], sw->n, a, b);
+}
+
 /* ---- targets ---- */
 
 struct target {
@@ -650,7 +911,7 @@ struct target {
 	bool at_least; /* value must be >= limit (else <=) */
 };
 
-#define MAX_TARGETS 64
+#define MAX_TARGETS 128
 static struct target targets[MAX_TARGETS];
 static int n_targets;
 
@@ -693,7 +954,8 @@ static int best_forced(const struct cell *c)
 }
 
 static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
-		     const struct finding *fi)
+		     const struct finding *fi, const struct sweep *sw,
+		     const struct sweep_slots *ss)
 {
 	struct cell *c;
 
@@ -746,6 +1008,23 @@ static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
 					    fds_label[f], subj[b].id),
 				       ratio(c, S_AUTO, b), 1.10, false);
 		}
+	if (sw) {
+		for (int k = 0; k < N_SWEEP_FDS; k++)
+			for (int i = 0; i < sw->n; i++)
+				if (!sw->c[k][i]->skipped)
+					target(fmtd("EPERM+no /proc, %s, limit %d: auto / poll below "
+						    "the table size",
+						    fds_label[sweep_fds[k]], sw->limit[i]),
+					       ratio(sw->c[k][i], S_AUTO, S_POLL_SIZE), 1.03, false);
+		for (int k = 0; k < N_SWEEP_FDS && ss && ss->done; k++) {
+			double a, b;
+			sweep_slots_fit(sw, ss, k, false, &a, &b);
+			target(fmtd("EPERM+no /proc, %s: |auto's cost per slot of the limit|, ns "
+				    "(in process, fit %d..%d)",
+				    fds_label[sweep_fds[k]], sw->limit[0], sw->limit[sw->n - 1]),
+			       fabs(b * 1000), 0.39, false);
+		}
+	}
 	for (int e = 0; e < N_ENVS; e++) {
 		long worst = -1, env_rss = -1;
 		for (int f = 0; f < N_FDS; f++) {
@@ -869,6 +1148,92 @@ static void print_extrapolation(FILE *out, const struct slots *sl, bool md)
 	}
 }
 
+static void print_sweep(FILE *out, const struct sweep *sw, const struct sweep_slots *ss,
+			bool md)
+{
+	if (!sw)
+		return;
+	if (md)
+		fprintf(out, "\n**Limit sweep: close_range blocked and no /proc, soft = hard limit "
+			     "set after opening** (median us; in brackets auto / poll below the "
+			     "table size; \"-\": the scan to the limit would miss descriptors above "
+			     "it)\n");
+	else
+		fprintf(out, "\n== limit sweep: %s, soft = hard limit set after opening ==\n",
+			env_label[E_BOTH]);
+	for (int k = 0; k < N_SWEEP_FDS; k++) {
+		const struct cell *c0 = sw->c[k][sw->n - 1];
+		if (md)
+			fprintf(out, "\n%s open, table size %d\n\n| limit | floor | auto | poll "
+				     "below table size | poll to max(soft, hard) |\n"
+				     "|---:|---:|---:|---:|---:|\n",
+				fds_label[sweep_fds[k]], c0->table_size);
+		else
+			fprintf(out, "%s open (table size %d)\n%8s %9s %16s %12s %12s %11s %11s\n",
+				fds_label[sweep_fds[k]], c0->table_size, "limit", "floor us",
+				"auto us (/size)", "size us", "rlimit us", "auto-floor",
+				"rlim-floor");
+		for (int i = 0; i < sw->n; i++) {
+			const struct cell *c = sw->c[k][i];
+			if (c->skipped)
+				continue;
+			if (!c->ok) {
+				fprintf(out, md ? "| %d | error: %s | | | |\n" : "%8d ERROR: %s\n",
+					sw->limit[i], c->err);
+				continue;
+			}
+			char rl[32];
+			if (c->runs[S_POLL_RLIMIT])
+				snprintf(rl, sizeof(rl), "%.0f", med_us(c, S_POLL_RLIMIT));
+			else
+				snprintf(rl, sizeof(rl), "-");
+			if (md)
+				fprintf(out, "| %d | %.0f | %.0f (%.3f) | %.0f | %s |\n", sw->limit[i],
+					med_us(c, S_FLOOR), med_us(c, S_AUTO),
+					ratio(c, S_AUTO, S_POLL_SIZE), med_us(c, S_POLL_SIZE), rl);
+			else
+				fprintf(out, "%8d %9.0f %8.0f (%.3f) %12.0f %12s %11.0f %11.0f\n",
+					sw->limit[i], med_us(c, S_FLOOR), med_us(c, S_AUTO),
+					ratio(c, S_AUTO, S_POLL_SIZE), med_us(c, S_POLL_SIZE), rl,
+					diff_us(c, S_AUTO, S_FLOOR),
+					diff_us(c, S_POLL_RLIMIT, S_FLOOR));
+		}
+		if (sweep_first(sw, k) > sw->limit[0])
+			fprintf(out, md ? "\nNot below a limit of %d: %s.\n" : "  not below %d: %s\n",
+				sweep_first(sw, k), cell_unstartable()->err);
+		double fl = sweep_floor(sw, k);
+		if (ss && ss->done) {
+			if (md)
+				fprintf(out, "\nIn process, finding them only (median us): auto's bound "
+					     "(`fd_bound_get`) and a poll scan below it, against a poll "
+					     "scan below max(soft, hard)\n\n| limit | auto: bound | auto us "
+					     "| scan to limit us (found) |\n|---:|---:|---:|---:|\n");
+			else
+				fprintf(out, "  in process, finding only: %8s %6s %9s %14s\n", "limit",
+					"bound", "auto us", "rlimit us");
+			for (int i = 0; i < sw->n; i++)
+				fprintf(out, md ? "| %d | %d | %.1f | %.1f (%d) |\n"
+						: "  %26d %6d %9.1f %8.1f (%d)\n",
+					sw->limit[i], ss->bound[k][i], ss->auto_us[k][i],
+					ss->rlimit_us[k][i], ss->found_rlimit[k][i]);
+			for (int j = 0; j < 2; j++) {
+				double a, b;
+				sweep_slots_fit(sw, ss, k, j == 1, &a, &b);
+				double w20 = fl + a + b * (double)(1LL << 20),
+				       w30 = fl + a + b * (double)(1LL << 30);
+				fprintf(out,
+					md ? "\n%s: %.3f ns per slot of the limit (least-squares fit, in "
+					     "process); whole run at a 2^20 limit %.0f us, at 2^30 %.0f us "
+					     "(floor %.0f us + fit, extrapolated)\n"
+					   : "  %s: %.3f ns per slot of the limit (fit, in process); whole "
+					     "run at 2^20 %.0f us, at 2^30 %.0f us (floor %.0f + fit)\n",
+					j ? "poll scan to max(soft, hard)" : "auto", b * 1000, w20, w30,
+					fl);
+			}
+		}
+	}
+}
+
 static void print_targets(FILE *out, bool md)
 {
 	int missed = 0, measured = 0;
@@ -890,7 +1255,8 @@ static void print_targets(FILE *out, bool md)
 }
 
 static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
-			   const struct slots *sl, const struct finding *fi, int reps)
+			   const struct slots *sl, const struct finding *fi,
+			   const struct sweep *sw, const struct sweep_slots *ss, int reps)
 {
 	FILE *out = fopen(path, "we");
 
@@ -924,6 +1290,7 @@ static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
 	print_slots(out, sl, true);
 	print_extrapolation(out, sl, true);
 	print_finding(out, fi, true);
+	print_sweep(out, sw, ss, true);
 	print_targets(out, true);
 	fclose(out);
 }
@@ -1011,11 +1378,13 @@ int main(int argc, char *argv[])
 	const char *md = NULL, *svg = NULL;
 	int reps = 101;
 	unsigned env_mask = 0, fds_mask = 0;
+	bool sweep_only = false;
 	struct rlimit rl;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]\n"
-				"             [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...\n");
+				"             [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...\n"
+				"             [--sweep]\n");
 		return 2;
 	}
 	g_closefds = argv[1];
@@ -1023,6 +1392,8 @@ int main(int argc, char *argv[])
 	for (int i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--sweep") == 0)
+			sweep_only = true;
 		else if (strcmp(argv[i], "--markdown") == 0 && i + 1 < argc)
 			md = argv[++i];
 		else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc)
@@ -1064,11 +1435,11 @@ int main(int argc, char *argv[])
 	bool ok = true;
 	for (int e = 0; e < N_ENVS; e++)
 		for (int f = 0; f < N_FDS; f++) {
-			if ((env_mask && !(env_mask & 1U << e)) || (fds_mask && !(fds_mask & 1U << f))) {
+			if (sweep_only || (env_mask && !(env_mask & 1U << e)) || (fds_mask && !(fds_mask & 1U << f))) {
 				cells[e][f] = cell_skipped();
 				continue;
 			}
-			cells[e][f] = cell_measure((enum env_id)e, (enum fds_id)f, reps, limit);
+			cells[e][f] = cell_measure((enum env_id)e, (enum fds_id)f, reps, limit, 0);
 			if (!cells[e][f]) {
 				fprintf(stderr, "bench: mmap/fork: %s\n", strerror(errno));
 				return 1;
@@ -1077,21 +1448,29 @@ int main(int argc, char *argv[])
 			fprintf(stderr, "bench: %s, %s open: %s\n", env_label[e], fds_label[f],
 				cells[e][f]->ok ? "done" : cells[e][f]->err);
 		}
-	bool all = !env_mask && !fds_mask;
+	bool all = !env_mask && !fds_mask && !sweep_only;
+	int sweep_reps = 2 * reps < MAX_REPS ? 2 * reps : MAX_REPS;
+	struct sweep *sw = all || sweep_only ? sweep_measure(sweep_reps, limit, &ok) : NULL;
+	struct sweep_slots *ss = sw ? sweep_slots_measure(reps < 51 ? reps : 51, limit, sw) : NULL;
+	if (sw && (!ss || !ss->done)) {
+		fprintf(stderr, "bench: the in-process limit sweep failed\n");
+		ok = false;
+	}
 	struct slots *sl = all ? slots_measure(reps < 51 ? reps : 51, limit) : NULL;
 	struct finding *fi = all ? finding_measure(reps < 51 ? reps : 51, limit, 10000) : NULL;
 	if (all && (!fi || !fi->done)) {
 		fprintf(stderr, "bench: the finding measurement failed\n");
 		ok = false;
 	}
-	evaluate(cells, sl, fi);
+	evaluate(cells, sl, fi, sw, ss);
 	print_cells(stdout, cells);
 	print_slots(stdout, sl, false);
 	print_extrapolation(stdout, sl, false);
 	print_finding(stdout, fi, false);
+	print_sweep(stdout, sw, ss, false);
 	print_targets(stdout, false);
 	if (md)
-		write_markdown(md, cells, sl, fi, reps);
+		write_markdown(md, cells, sl, fi, sw, ss, reps);
 	if (svg)
 		write_svg(svg, cells);
 	return ok ? 0 : 1;

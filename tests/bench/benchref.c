@@ -10,7 +10,15 @@
  * getdents64 scan of /proc/self/fd), closefrom (glibc closefrom(3)), loop
  * (close() on every slot below max(soft, hard) RLIMIT_NOFILE: CPython, sudo
  * and systemd fall back to this), poll-fdsize and poll-rlimit (poll() in
- * batches, bounded by FDSize or by max(soft, hard)). */
+ * batches, bounded by FDSize or by max(soft, hard)).
+ *
+ *   benchref pollsize N -- COMMAND [ARG]...
+ *                           poll() in batches below N: the harness passes the
+ *                           real table size, so the scan needs neither /proc
+ *                           nor the limit (what closefds' select probe finds)
+ *   benchref fdsize         print FDSize from /proc/self/status (the table size
+ *                           this program, and so its siblings, got from fork)
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -160,6 +168,24 @@ static int close_all(const char *mode)
 
 int main(int argc, char *argv[])
 {
+	if (argc == 2 && strcmp(argv[1], "fdsize") == 0) {
+		int n = fdsize_bound();
+		if (n <= 0)
+			return 1;
+		printf("%d\n", n);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (argc >= 5 && strcmp(argv[1], "pollsize") == 0 && strcmp(argv[3], "--") == 0) {
+		char *end;
+		long n = strtol(argv[2], &end, 10);
+		if (*end || n < 3 || n > 0x7fffffff || poll_scan(3, (int)n, close_one, NULL) < 0) {
+			fprintf(stderr, "benchref: pollsize %s: %s\n", argv[2], strerror(*end ? EINVAL : errno));
+			return 125;
+		}
+		execv(argv[4], argv + 4);
+		fprintf(stderr, "benchref: %s: %s\n", argv[4], strerror(errno));
+		return 127;
+	}
 	if (argc == 2 && strcmp(argv[1], "count") == 0) {
 		int n = 0;
 		/* Far above any descriptor the benchmark opens. */
@@ -168,7 +194,7 @@ int main(int argc, char *argv[])
 		return n > 254 ? 254 : n;
 	}
 	if (argc < 4 || strcmp(argv[2], "--") != 0) {
-		fputs("usage: benchref MODE -- COMMAND [ARG]...\n       benchref count\n", stderr);
+		fputs("usage: benchref MODE -- COMMAND [ARG]...\n       benchref pollsize N -- COMMAND [ARG]...\n       benchref count | fdsize\n", stderr);
 		return 125;
 	}
 	if (close_all(argv[1]) < 0) {
