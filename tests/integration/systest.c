@@ -523,6 +523,28 @@ static void test_state_unchanged(const char *closefds, const char *probe)
 	result(ran && strcmp(a->umask, "027") == 0, "umask unchanged (%s)", a->umask);
 }
 
+static int gvisor_setup(void *p)
+{
+	(void)p;
+	return tl_env_apply(TL_CR_GVISOR);
+}
+
+/* gVisor rejects a close_range bound above INT_MAX with EINVAL: closefds
+ * asks for 3..INT_MAX, so CLOSE_RANGE_CLOEXEC runs there, not a fallback. */
+static void test_gvisor_bound(const char *closefds, const char *probe)
+{
+	static struct tl_run run;
+	const char *args[] = { "-v", NULL };
+	bool ran = tl_run_closefds(closefds, probe, args, NULL, gvisor_setup, NULL, NULL, &run) == 0;
+
+	result(ran && run.status == 0 && strstr(run.err, "close_range(CLOSE_RANGE_CLOEXEC) closed") &&
+		       !strstr(run.err, "failed"),
+	       "under a filter that answers close_range above INT_MAX with EINVAL (gVisor), "
+	       "CLOSE_RANGE_CLOEXEC runs: status %d", run.status);
+	if (!(ran && strstr(run.err, "close_range(CLOSE_RANGE_CLOEXEC) closed") && !strstr(run.err, "failed")))
+		diag(run.err);
+}
+
 static int become_nobody(void *p)
 {
 	(void)p;
@@ -630,7 +652,7 @@ int main(int argc, char *argv[])
 	chmod(tl_workdir(), 01777); /* the probe runs as nobody in the setuid case */
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		planned += cases[i].plain_only ? 1 : TL_ENV_COUNT * n_methods;
-	printf("1..%zu\n", planned + 1 + 5 + 3);
+	printf("1..%zu\n", planned + 1 + 5 + 1 + 3);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct tcase *c = &cases[i];
@@ -666,6 +688,7 @@ int main(int argc, char *argv[])
 	}
 	test_argc_zero(closefds);
 	test_state_unchanged(closefds, probe);
+	test_gvisor_bound(closefds, probe);
 	if (valgrind)
 		skip_setuid("valgrind does not run setuid programs");
 	else

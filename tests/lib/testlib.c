@@ -31,6 +31,7 @@ struct seccomp_data {
 #define BPF_ABS 0x20
 #define BPF_JMP 0x05
 #define BPF_JEQ 0x10
+#define BPF_JGT 0x20
 #define BPF_K 0x00
 #define BPF_RET 0x06
 #define BPF_STMT(code, k) { (unsigned short)(code), 0, 0, k }
@@ -86,6 +87,7 @@ struct env_desc {
 	const char *name;
 	enum tl_action act[TL_CALL_COUNT];
 	int proc; /* 0: as it is, 1: unmounted, 2: a tmpfs over it */
+	bool gvisor; /* close_range fails with EINVAL for a last descriptor above INT_MAX */
 };
 
 static const struct env_desc envs[TL_ENV_COUNT] = {
@@ -107,6 +109,8 @@ static const struct env_desc envs[TL_ENV_COUNT] = {
 				    { TL_EPERM, TL_ALLOW, TL_EPERM }, 1 },
 	[TL_ALL_EPERM_NO_PROC] = { "close_range, select and poll EPERM + /proc unmounted",
 				   { TL_EPERM, TL_EPERM, TL_EPERM }, 1 },
+	[TL_CR_GVISOR] = { "close_range EINVAL above INT_MAX (as gVisor)",
+			   { TL_ALLOW, TL_ALLOW, TL_ALLOW }, 0, true },
 };
 
 const char *tl_env_name(enum tl_env env)
@@ -226,6 +230,37 @@ int tl_seccomp(const enum tl_action act[TL_CALL_COUNT])
 #endif
 }
 
+/* gVisor's close_range: EINVAL when the last descriptor (the low 32 bits
+ * of the second argument) is above INT_MAX (opencontainers/runc#4596). */
+int tl_gvisor_close_range(void)
+{
+#ifdef TL_AUDIT_ARCH
+	unsigned low = (unsigned)offsetof(struct seccomp_data, args[1]);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	low += 4;
+#endif
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TL_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_close_range, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 0x7fffffffU, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])), f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 int tl_block_close_range(int err)
 {
 	enum tl_action act[TL_CALL_COUNT] = { err == ENOSYS ? TL_ENOSYS : TL_EPERM, TL_ALLOW,
@@ -251,6 +286,8 @@ int tl_env_apply(enum tl_env env)
 
 	if (d->proc && hide_proc(d->proc == 2) < 0)
 		return -1;
+	if (d->gvisor)
+		return tl_gvisor_close_range();
 	for (int c = 0; c < TL_CALL_COUNT; c++)
 		if (d->act[c] != TL_ALLOW)
 			return tl_seccomp(d->act);

@@ -24,6 +24,7 @@ enum tl_env {
 	TL_SEL_TRAP_TMPFS_PROC, /* close_range and select/pselect6 SIGSYS, tmpfs /proc */
 	TL_POLL_EPERM_NO_PROC,  /* close_range and poll/ppoll EPERM, no /proc */
 	TL_ALL_EPERM_NO_PROC,   /* close_range, select and poll EPERM, no /proc */
+	TL_CR_GVISOR,           /* close_range EINVAL when its last descriptor is above INT_MAX */
 	TL_ENV_COUNT,
 };
 
@@ -65,6 +66,9 @@ int tl_env_apply(enum tl_env env);
 int tl_seccomp(const enum tl_action act[TL_CALL_COUNT]);
 /* close_range -> err (EPERM or ENOSYS) for this process and what it execs. */
 int tl_block_close_range(int err);
+/* close_range -> EINVAL when its last descriptor is above INT_MAX, as gVisor
+ * answers (opencontainers/runc#4596).  0 or -1. */
+int tl_gvisor_close_range(void);
 
 /* Kinds of descriptor to open. */
 enum tl_kind {
