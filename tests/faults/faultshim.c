@@ -257,3 +257,34 @@ void *realloc(void *p, size_t n)
 		return NULL;
 	return __libc_realloc(p, n);
 }
+
+/* The large-file names: meson builds with _FILE_OFFSET_BITS=64, so closefds
+ * calls these where the source says fstat, fstatfs, statfs and getrlimit (on
+ * x86_64 as on i386).  They count as the plain names. */
+int fstat64(int fd, struct stat64 *st)
+{
+	if (inject("fstat"))
+		return -1;
+	return REAL(fstat64)(fd, st);
+}
+
+int fstatfs64(int fd, struct statfs64 *st)
+{
+	if (inject("fstatfs"))
+		return -1;
+	return REAL(fstatfs64)(fd, st);
+}
+
+int statfs64(const char *path, struct statfs64 *st)
+{
+	if (inject("statfs"))
+		return -1;
+	return REAL(statfs64)(path, st);
+}
+
+int getrlimit64(__rlimit_resource_t res, struct rlimit64 *rl)
+{
+	if (inject("getrlimit"))
+		return -1;
+	return REAL(getrlimit64)(res, rl);
+}
