@@ -226,6 +226,43 @@ int tl_block_close_range(int err)
 	return tl_seccomp(act);
 }
 
+bool tl_env_uses_seccomp(enum tl_env env)
+{
+	for (int c = 0; c < TL_CALL_COUNT; c++)
+		if (envs[env].act[c] != TL_ALLOW)
+			return true;
+	return false;
+}
+
+const char *tl_emulator(void)
+{
+	const char *e = getenv("CLOSEFDS_TEST_EMULATOR");
+
+	return e && *e ? e : NULL;
+}
+
+bool tl_seccomp_works(void)
+{
+	static int works = -1;
+	int st;
+
+	if (works >= 0)
+		return works;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		if (tl_block_close_range(EPERM) < 0)
+			_exit(1);
+		/* An empty range far up: closes nothing even if let through. */
+		long r = syscall(__NR_close_range, 0x7ffffff0U, 0x7ffffff0U, 0U);
+		_exit(r < 0 && errno == EPERM ? 0 : 1);
+	}
+	works = waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	return works;
+}
+
 /* A private mount namespace whose /proc is gone (unmounted) or is an
  * empty tmpfs, as in chroots and sandboxes. */
 static int hide_proc(bool tmpfs)
