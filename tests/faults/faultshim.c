@@ -117,6 +117,15 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	return REAL(poll)(fds, n, timeout);
 }
 
+/* What _FORTIFY_SOURCE makes of poll() where the array's size is known. */
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	if (inject("poll"))
+		return -1;
+	return REAL(__poll_chk)(fds, n, timeout, fdslen);
+}
+
 /* Linux releases the descriptor even when close() reports an error (EINTR,
  * EIO), so the injected failure closes it first, as the kernel would. */
 int close(int fd)
@@ -321,4 +330,35 @@ __attribute__((constructor)) static void grow_table(void)
 	if (dup2(0, BIG_TABLE_SLOT) >= 0)
 		close(BIG_TABLE_SLOT);
 	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* The large-file names: meson builds with _FILE_OFFSET_BITS=64, so closefds
+ * calls these where the source says fstat, fstatfs, statfs and getrlimit (on
+ * x86_64 as on i386).  They count as the plain names. */
+int fstat64(int fd, struct stat64 *st)
+{
+	if (inject("fstat"))
+		return -1;
+	return REAL(fstat64)(fd, st);
+}
+
+int fstatfs64(int fd, struct statfs64 *st)
+{
+	if (inject("fstatfs"))
+		return -1;
+	return REAL(fstatfs64)(fd, st);
+}
+
+int statfs64(const char *path, struct statfs64 *st)
+{
+	if (inject("statfs"))
+		return -1;
+	return REAL(statfs64)(path, st);
+}
+
+int getrlimit64(__rlimit_resource_t res, struct rlimit64 *rl)
+{
+	if (inject("getrlimit"))
+		return -1;
+	return REAL(getrlimit64)(res, rl);
 }

@@ -47,6 +47,19 @@ struct answer {
 	int bound;
 };
 
+/* Under qemu-user the probe goes through the emulator's select, which does
+ * not clamp: from 1024 slots up it ends in EOVERFLOW and the bound comes from
+ * FDSize (fdbound.c).  Below 1024 it is exact there too. */
+static bool emulated;
+
+/* The probe answered as it must for a table of this size (FDSize). */
+static bool probe_right(const struct answer *a)
+{
+	if (emulated && a->fdsize >= 1024)
+		return a->probed == -EOVERFLOW;
+	return a->probed == a->fdsize;
+}
+
 typedef int (*child_fn)(int arg, struct answer *a);
 
 /* Run fn in a child; 0 and *a filled, or -1 (the child failed: errno-like
@@ -163,8 +176,9 @@ static void check_sizes(void)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct answer a;
 		bool ran = in_child(after_open, fds[i], &a) == 0;
-		result(ran && a.probed == a.fdsize && a.probed > fds[i] && a.source == BOUND_SELECT &&
-			       a.bound == a.probed,
+		bool by_select = !emulated || a.fdsize < 1024;
+		result(ran && probe_right(&a) && a.fdsize > fds[i] &&
+			       a.source == (by_select ? BOUND_SELECT : BOUND_FDSIZE) && a.bound == a.fdsize,
 		       "highest descriptor %d: probe %d, FDSize %d", fds[i], ran ? a.probed : -1,
 		       ran ? a.fdsize : -1);
 	}
@@ -177,7 +191,7 @@ static void check_lowered(void)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct answer a;
 		bool ran = in_child(after_lowering, fds[i], &a) == 0;
-		result(ran && a.probed == a.fdsize && a.probed > fds[i],
+		result(ran && probe_right(&a) && a.fdsize > fds[i],
 		       "descriptor %d open, then the hard limit lowered to 64: probe %d, FDSize %d",
 		       fds[i], ran ? a.probed : -1, ran ? a.fdsize : -1);
 	}
@@ -188,7 +202,7 @@ static void check_full(void)
 	struct answer a;
 	bool ran = in_child(full_table, 100, &a) == 0;
 
-	result(ran && a.probed == a.fdsize && a.bound == -EMFILE,
+	result(ran && probe_right(&a) && a.bound == -EMFILE,
 	       "full table (soft limit 100): probe %d needs no descriptor, FDSize %d "
 	       "(with one slot freed; full: %s)",
 	       ran ? a.probed : -1, ran ? a.fdsize : -1,
@@ -247,7 +261,7 @@ static void check_nr_open(const char *nr_open, int fd)
 	/* Capped (the kernel rounds fs.nr_open down to a word of bits): not a
 	 * power of two, so the probe's binary search found it. */
 	bool capped = a.fdsize > fd && a.fdsize <= atoi(nr_open) && (a.fdsize & (a.fdsize - 1)) != 0;
-	result(lowered && restored && ran && a.bound == 0 && capped && a.probed == a.fdsize,
+	result(lowered && restored && ran && a.bound == 0 && capped && probe_right(&a),
 	       "fs.nr_open %d, descriptor %d: FDSize %d (capped: %s), probe %d; nr_open restored: %s",
 	       atoi(nr_open), fd, a.fdsize, capped ? "yes" : "no", a.probed, restored ? "yes" : "NO");
 }
@@ -264,6 +278,11 @@ static void check_filtered(void)
 		{ TL_TRAP, -ENOSYS, "select trapped (SIGSYS), handler installed" },
 	};
 
+	if (!tl_seccomp_works()) {
+		printf("ok %d - select blocked and trapped # SKIP no seccomp filter can be installed here (%s)\n",
+		       ++test_number, tl_emulator() ? tl_emulator() : "no filter for this ABI in testlib");
+		return;
+	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct answer a;
 		bool ran = in_child(select_filtered, cases[i].action, &a) == 0;
@@ -277,6 +296,7 @@ static void check_filtered(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	emulated = tl_emulator() != NULL;
 	check_sizes();
 	check_lowered();
 	check_full();

@@ -56,6 +56,18 @@ bool tl_env_traps(enum tl_env env);
 /* The only bound closefds has there is max(soft, hard) RLIMIT_NOFILE:
  * /proc hidden and select blocked. */
 bool tl_env_bound_is_limit(enum tl_env env);
+/* True when env needs a seccomp filter. */
+bool tl_env_uses_seccomp(enum tl_env env);
+
+/* The emulator the tests run under, from CLOSEFDS_TEST_EMULATOR (set by
+ * tests/meson.build when the cross file has an exe_wrapper, e.g.
+ * "qemu-aarch64-static"), or NULL when they run natively.  Only then may a
+ * test skip what the emulator cannot do, and it says so. */
+const char *tl_emulator(void);
+/* Whether a seccomp filter can be installed here and blocks close_range
+ * (tried in a forked child).  qemu-user refuses PR_SET_SECCOMP (EINVAL): a
+ * guest filter would apply to qemu's own host calls. */
+bool tl_seccomp_works(void);
 /* Put the calling process in env.  0 or -1 (errno set; ENOSYS: this ABI has
  * no audit arch known to testlib, so no filter can be trusted). */
 int tl_env_apply(enum tl_env env);

@@ -222,15 +222,16 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 	const char *closefds = argv[1], *probe = argv[2];
-	/* No filter for this ABI in testlib (tried in a child): nothing to test. */
+	/* No filter can be installed (tried in a child): nothing to test. */
 	pid_t pid = fork();
 	int st = 0;
 	if (pid == 0) {
 		static const enum tl_action allow[TL_CALL_COUNT] = { TL_ALLOW };
-		_exit(tl_seccomp(allow) < 0 && errno == ENOSYS ? 1 : 0);
+		_exit(tl_seccomp(allow) < 0 ? 1 : 0);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		printf("1..0 # SKIP no seccomp filter for this ABI in testlib\n");
+		printf("1..0 # SKIP no seccomp filter can be installed here (%s)\n",
+		       tl_emulator() ? "qemu-user refuses them" : "no filter for this ABI in testlib");
 		return 0;
 	}
 	printf("1..%d\n", 4 * 2 + 1 + 4);
