@@ -139,8 +139,14 @@ int jobserver_parse(const char *makeflags, int *r, int *w, char *err, size_t err
 	return found;
 }
 
-int jobserver_withhold(const char *makeflags, const struct fd_set_ranges *unchanged, char **out,
-		       int *bad_fd)
+/* Whether fd reaches COMMAND as it is: kept, and not known to be closed. */
+static bool reaches(int fd, const struct fd_set_ranges *unchanged, int (*fd_open)(int fd))
+{
+	return fd_set_contains(unchanged, fd) && (!fd_open || fd_open(fd) != 0);
+}
+
+int jobserver_withhold(const char *makeflags, const struct fd_set_ranges *unchanged,
+		       int (*fd_open)(int fd), char **out, int *bad_fd)
 {
 	const char *key, *val;
 	size_t vlen;
@@ -150,9 +156,10 @@ int jobserver_withhold(const char *makeflags, const struct fd_set_ranges *unchan
 	if (!last_jobserver_word(makeflags, &key, &val, &vlen) ||
 	    jobserver_fds(val, vlen, &r, &w) <= 0)
 		return 0;
-	if (fd_set_contains(unchanged, r) && fd_set_contains(unchanged, w))
+	bool r_ok = reaches(r, unchanged, fd_open);
+	if (r_ok && reaches(w, unchanged, fd_open))
 		return 0;
-	*bad_fd = fd_set_contains(unchanged, r) ? w : r;
+	*bad_fd = r_ok ? w : r;
 	/* Right after the word found, before a "--" and the variables that
 	 * follow it, where make would not read it as an option. */
 	size_t at = (size_t)(val + vlen - makeflags);

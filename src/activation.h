@@ -59,15 +59,17 @@ int listen_env_stale(const char *pid_s, const char *fds_s, pid_t self,
 		     const struct fd_set_ranges *unchanged, int *bad_fd);
 
 /* When MAKEFLAGS names a jobserver pipe R,W and R or W is not in
- * `unchanged`: *out = MAKEFLAGS with " --jobserver-auth=-2,-2" (the same
+ * `unchanged`, or fd_open (if not NULL) says it is not open (make 4.3 gives
+ * the pipe only to recursive recipes, but MAKEFLAGS to all; --keep-jobserver
+ * then finds nothing to keep): *out = MAKEFLAGS with " --jobserver-auth=-2,-2" (the same
  * key as the one found) inserted after that word (so before a "--" that
  * starts the command-line variables), which tells make 4.4 and the jobserver
  * clients that this child has no jobserver, as make itself does for a
  * child it withholds the pipe from; *bad_fd is the descriptor.  Returns 1,
  * 0 (nothing to change: no jobserver, fifo:PATH, already withheld, or a
  * value make itself would reject) or -ENOMEM. */
-int jobserver_withhold(const char *makeflags, const struct fd_set_ranges *unchanged, char **out,
-		       int *bad_fd);
+int jobserver_withhold(const char *makeflags, const struct fd_set_ranges *unchanged,
+		       int (*fd_open)(int fd), char **out, int *bad_fd);
 
 /* Set and unset the variables.  0 or -errno. */
 int env_change_apply(const struct env_change *c);

@@ -17,6 +17,7 @@
 #include "fallback.h"
 #include "fdcheck.h"
 #include "fdlist.h"
+#include "fdscan.h"
 #include "moves.h"
 #include "options.h"
 #include "plan.h"
@@ -60,6 +61,7 @@ static void read_environment(struct plan_env *env)
 	env->listen_fdnames = ENV("LISTEN_FDNAMES");
 	env->makeflags = ENV("MAKEFLAGS");
 	env->pid = getpid();
+	env->fd_open = fd_open_state;
 #undef ENV
 }
 

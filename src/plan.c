@@ -220,7 +220,7 @@ static int build_env_truth(struct plan *p, const struct options *o, const struct
 		p->env.unset_listen = listen_env_stale(env->listen_pid, env->listen_fds, env->pid,
 						       &unchanged, &p->env.listen_bad_fd) > 0;
 	if (r == 0)
-		r = jobserver_withhold(env->makeflags, &unchanged, &p->env.makeflags,
+		r = jobserver_withhold(env->makeflags, &unchanged, env->fd_open, &p->env.makeflags,
 				       &p->env.jobserver_bad_fd);
 	fd_set_free(&unchanged);
 	return r < 0 ? r : 0;

@@ -12,10 +12,14 @@
 #include "options.h"
 
 /* The environment values the plan depends on, read by the caller (with
- * secure_getenv: under AT_SECURE they are all NULL). */
+ * secure_getenv: under AT_SECURE they are all NULL).  fd_open, if not
+ * NULL, tells whether a descriptor is open (1, 0, or -errno: not known),
+ * for the jobserver pipe that --keep-jobserver keeps only when it is open;
+ * the plan makes no system call itself. */
 struct plan_env {
 	const char *listen_pid, *listen_fds, *listen_fdnames, *makeflags;
 	pid_t pid;
+	int (*fd_open)(int fd);
 };
 
 struct plan {

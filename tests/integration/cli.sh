@@ -275,6 +275,12 @@ env_case "--jobserver-auth=3,4, both kept (-k 3-4)" " -j4 --jobserver-auth=3,4" 
 env_case "--jobserver-auth=3,4, only 3 kept (-k 3)" " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" -k 3
 env_case "--jobserver-auth=3,4, 3 moved away (-p 3:7 -k 4)" " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" -p 3:7 -k 4
 env_case "--jobserver-auth=3,4, --audit closes nothing" " -j4 --jobserver-auth=3,4" --audit
+# Descriptors that are not open: 6 and 7 (5, the lowest free one, is where
+# valgrind as CLOSEFDS holds one of its own).
+setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=6,7'"
+env_case "--jobserver-auth=6,7, neither open, --keep-jobserver" " -j4 --jobserver-auth=6,7 --jobserver-auth=-2,-2" --keep-jobserver
+setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=4,6'"
+env_case "--jobserver-auth=4,6, 6 not open, --keep-jobserver" " -j4 --jobserver-auth=4,6 --jobserver-auth=-2,-2" --keep-jobserver
 setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=3,4 -- V=1'"
 env_case "--jobserver-auth=3,4 and a command-line variable" " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2 -- V=1"
 setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=fifo:/tmp/GMfifo1'"

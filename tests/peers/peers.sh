@@ -133,18 +133,23 @@ MAKEFILE
 all:
 	@echo "$$MAKEFLAGS" >top.flags
 	+@$(CLOSEFDS) $(KEEP) -- sh -c '$(REUSE) exec "$$0" --no-print-directory parts' $(MAKE)
+# Not recursive for make (no '+', no $(MAKE)): make 4.3 does not give it
+# the pipe, but MAKEFLAGS still names it.
+plain:
+	@echo "$$MAKEFLAGS" >top.flags
+	@$(CLOSEFDS) $(KEEP) -- sh -c '$(REUSE) exec make --no-print-directory parts'
 parts: a b c d
 a b c d:
 	@touch run.$@; sleep 0.3; set -- run.*; echo $$# >>seen; rm -f run.$@
 MAKEFILE
-	# run_jobs KEEP REUSE [VAR=VALUE]: run it (KEEP and REUSE from the
-	# environment, so that they are not in MAKEFLAGS; VAR=VALUE on the
+	# run_jobs KEEP REUSE [VAR=VALUE [TARGET]]: run it (KEEP and REUSE from
+	# the environment, so that they are not in MAKEFLAGS; VAR=VALUE on the
 	# command line, so that MAKEFLAGS ends with "-- VAR=VALUE").
 	run_jobs() {
 		rm -f "$tmp/jobs/seen" "$tmp/jobs/top.flags"
 		printf '++++' >"$tmp/jobs/tokens"
 		CLOSEFDS=$closefds KEEP=$1 REUSE=$2 "$closefds" -- timeout 60 make -s -j4 --no-print-directory \
-			-C "$tmp/jobs" ${3:+"$3"} >"$tmp/jobs/out" 2>"$tmp/jobs/err"
+			-C "$tmp/jobs" ${3:+"$3"} "${4:-all}" >"$tmp/jobs/out" 2>"$tmp/jobs/err"
 		status=$?
 		most=$(sort -n "$tmp/jobs/seen" 2>/dev/null | tail -n 1)
 		tokens=$(cat "$tmp/jobs/tokens")
@@ -171,6 +176,16 @@ MAKEFILE
 		*) not_ok "$what" "the top make's jobserver is not 3,4: MAKEFLAGS '$top'" ;;
 		esac
 	done
+	# --keep-jobserver where make gave no pipe: nothing to keep, so the
+	# jobserver is withheld as without the option.
+	run_jobs --keep-jobserver "$reuse" "" plain
+	what="make -j4, a recipe make gives no pipe, closefds --keep-jobserver, COMMAND opens a file at 3 and 4"
+	if [ "$status" -eq 0 ] && [ "$tokens" = "++++" ] && [ "$most" = 1 ] &&
+		grep -q "jobserver unavailable" "$tmp/jobs/err"; then
+		ok "$what: the sub-make leaves the file alone and runs -j1"
+	else
+		not_ok "$what" "status $status, file '$tokens' (was '++++'), at most ${most:-?} at once" "MAKEFLAGS '$top'" "$(cat "$tmp/jobs/err")"
+	fi
 	check_listen "malformed jobserver in MAKEFLAGS" refuse env MAKEFLAGS=" --jobserver-auth=3,x" "$closefds" --keep-jobserver -- echo RAN
 	check_listen "MAKEFLAGS without a jobserver: nothing kept, no error" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=-j4 exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
 	check_listen "the fifo: jobserver needs no descriptor" "RAN none" sh -c 'exec 3</dev/null; MAKEFLAGS=--jobserver-auth=fifo:/tmp/x exec "$1" --keep-jobserver -- sh -c "$2"' sh "$closefds" "$probe"
