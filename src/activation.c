@@ -201,9 +201,12 @@ void env_change_free(struct env_change *c)
 {
 	for (size_t i = 0; i < 3; i++)
 		free(c->listen_env[i]);
-	free(c->makeflags);
-	*c = (struct env_change){ .listen_bad_fd = -1, .jobserver_bad_fd = -1 };
+	for (size_t i = 0; i < 3; i++)
+		free(c->makeflags[i]);
+	*c = (struct env_change){ .listen_bad_fd = -1, .jobserver_bad_fd = { -1, -1, -1 } };
 }
+
+const char *const jobserver_vars[3] = { "MAKEFLAGS", "CARGO_MAKEFLAGS", "MFLAGS" };
 
 static const char *const listen_names[3] = { "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES" };
 
@@ -215,8 +218,9 @@ int env_change_apply(const struct env_change *c)
 		if (c->listen_env[i] && setenv(listen_names[i], c->listen_env[i], 1) < 0)
 			return -errno;
 	}
-	if (c->makeflags && setenv("MAKEFLAGS", c->makeflags, 1) < 0)
-		return -errno;
+	for (size_t i = 0; i < 3; i++)
+		if (c->makeflags[i] && setenv(jobserver_vars[i], c->makeflags[i], 1) < 0)
+			return -errno;
 	return 0;
 }
 
@@ -231,7 +235,8 @@ void env_change_print(FILE *out, const struct env_change *c, const char *prefix)
 	if (c->listen_env[0])
 		fprintf(out, "%sset LISTEN_FDS=%s LISTEN_PID=%s LISTEN_FDNAMES=%s\n", prefix,
 			c->listen_env[0], c->listen_env[1], c->listen_env[2]);
-	if (c->makeflags)
-		fprintf(out, "%sset MAKEFLAGS='%s' (jobserver descriptor %d does not reach COMMAND)\n",
-			prefix, c->makeflags, c->jobserver_bad_fd);
+	for (size_t i = 0; i < 3; i++)
+		if (c->makeflags[i])
+			fprintf(out, "%sset %s='%s' (jobserver descriptor %d does not reach COMMAND)\n",
+				prefix, jobserver_vars[i], c->makeflags[i], c->jobserver_bad_fd[i]);
 }

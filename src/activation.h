@@ -43,11 +43,17 @@ struct env_change {
 	int listen_bad_fd;
 	/* --listen-fd: the values of LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES. */
 	char *listen_env[3];
-	/* MAKEFLAGS with the jobserver withheld, when its descriptor
-	 * jobserver_bad_fd does not reach COMMAND as it is; NULL: leave it. */
-	char *makeflags;
-	int jobserver_bad_fd;
+	/* MAKEFLAGS, CARGO_MAKEFLAGS and MFLAGS (JOBSERVER_VARS, the variables
+	 * jobserver clients read) with the jobserver withheld, when its
+	 * descriptor jobserver_bad_fd[i] does not reach COMMAND as it is; NULL:
+	 * leave it. */
+	char *makeflags[3];
+	int jobserver_bad_fd[3];
 };
+
+/* The variables that can name a jobserver pipe: make reads MAKEFLAGS (and
+ * MFLAGS); cargo's jobserver crate reads CARGO_MAKEFLAGS first. */
+extern const char *const jobserver_vars[3];
 
 void env_change_free(struct env_change *c);
 

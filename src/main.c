@@ -60,6 +60,8 @@ static void read_environment(struct plan_env *env)
 	env->listen_fds = ENV("LISTEN_FDS");
 	env->listen_fdnames = ENV("LISTEN_FDNAMES");
 	env->makeflags = ENV("MAKEFLAGS");
+	for (size_t i = 0; i < 3; i++)
+		env->jobserver_env[i] = ENV(jobserver_vars[i]);
 	env->pid = getpid();
 	env->fd_open = fd_open_state;
 #undef ENV

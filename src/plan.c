@@ -16,7 +16,7 @@ void plan_init(struct plan *p)
 	memset(p, 0, sizeof(*p));
 	fd_set_init(&p->keep);
 	p->max_target = -1;
-	p->env.listen_bad_fd = p->env.jobserver_bad_fd = -1;
+	env_change_free(&p->env); /* nothing to free yet: sets the -1s */
 }
 
 void plan_free(struct plan *p)
@@ -219,9 +219,9 @@ static int build_env_truth(struct plan *p, const struct options *o, const struct
 	if (r == 0 && o->n_listen == 0)
 		p->env.unset_listen = listen_env_stale(env->listen_pid, env->listen_fds, env->pid,
 						       &unchanged, &p->env.listen_bad_fd) > 0;
-	if (r == 0)
-		r = jobserver_withhold(env->makeflags, &unchanged, env->fd_open, &p->env.makeflags,
-				       &p->env.jobserver_bad_fd);
+	for (size_t i = 0; i < 3 && r >= 0; i++)
+		r = jobserver_withhold(env->jobserver_env[i], &unchanged, env->fd_open,
+				       &p->env.makeflags[i], &p->env.jobserver_bad_fd[i]);
 	fd_set_free(&unchanged);
 	return r < 0 ? r : 0;
 }

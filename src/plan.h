@@ -18,6 +18,7 @@
  * the plan makes no system call itself. */
 struct plan_env {
 	const char *listen_pid, *listen_fds, *listen_fdnames, *makeflags;
+	const char *jobserver_env[3]; /* the values of jobserver_vars (activation.h) */
 	pid_t pid;
 	int (*fd_open)(int fd);
 };

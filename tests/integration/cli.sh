@@ -289,6 +289,13 @@ setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=-2,-2'"
 env_case "--jobserver-auth=-2,-2: left alone" " -j4 --jobserver-auth=-2,-2"
 setup_env="export MAKEFLAGS=' -j4 --jobserver-auth=3,x'"
 env_case "a malformed jobserver without --keep-jobserver: left alone" " -j4 --jobserver-auth=3,x"
+# cargo's jobserver crate reads CARGO_MAKEFLAGS first, then MAKEFLAGS, MFLAGS.
+# shellcheck disable=SC2016
+show='echo "${CARGO_MAKEFLAGS-unset}|${MFLAGS-unset}"'
+setup_env="export CARGO_MAKEFLAGS='-j8 --jobserver-fds=3,4' MFLAGS='-j4 --jobserver-auth=3,4'"
+env_case "CARGO_MAKEFLAGS and MFLAGS: withheld too" "-j8 --jobserver-fds=3,4 --jobserver-fds=-2,-2|-j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2"
+env_case "CARGO_MAKEFLAGS and MFLAGS: -k 3,4 keeps them" "-j8 --jobserver-fds=3,4|-j4 --jobserver-auth=3,4" -k 3,4
+show=$show_make
 
 # --list ends with one "-<TAB>env<TAB>" line per change; --audit says
 # "would" on stderr and changes nothing.

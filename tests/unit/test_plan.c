@@ -339,6 +339,7 @@ static void test_plan_build_env_truth(void **state)
 		const struct plan_env env = { .listen_pid = cases[i].listen_fds ? "100" : NULL,
 					      .listen_fds = cases[i].listen_fds,
 					      .makeflags = cases[i].makeflags,
+					      .jobserver_env = { cases[i].makeflags, NULL, NULL },
 					      .pid = 100 };
 		int r = build(&p, &o, cases[i].words, &env, err);
 		if (strcmp(cases[i].words[0], "-k") == 0 && cases[i].words[2] &&
@@ -350,9 +351,9 @@ static void test_plan_build_env_truth(void **state)
 			if (cases[i].unset_listen)
 				assert_int_equal(p.env.listen_bad_fd, cases[i].listen_bad_fd);
 			if (cases[i].new_makeflags)
-				assert_string_equal(p.env.makeflags, cases[i].new_makeflags);
+				assert_string_equal(p.env.makeflags[0], cases[i].new_makeflags);
 			else
-				assert_null(p.env.makeflags);
+				assert_null(p.env.makeflags[0]);
 		}
 		plan_free(&p);
 		options_free(&o);
@@ -370,6 +371,32 @@ static void test_plan_build_env_truth(void **state)
 	options_free(&o);
 }
 
+
+/* CARGO_MAKEFLAGS (read first by cargo's jobserver crate) and MFLAGS get
+ * the same treatment as MAKEFLAGS, each for the pipe it names. */
+static void test_plan_build_cargo_makeflags(void **state)
+{
+	(void)state;
+	struct options o;
+	struct plan p;
+	char err[ERRBUF_SIZE];
+	const char *const words[] = { "-k", "3,4", "c", NULL };
+	const struct plan_env env = {
+		.jobserver_env = { "-j4 --jobserver-auth=3,4", "-j8 --jobserver-fds=5,6 -- V=1",
+				   "-j --jobserver-auth=7,8" },
+		.pid = 100,
+	};
+
+	assert_int_equal(build(&p, &o, words, &env, err), 0);
+	assert_null(p.env.makeflags[0]); /* 3 and 4 are kept */
+	assert_string_equal(p.env.makeflags[1], "-j8 --jobserver-fds=5,6 --jobserver-fds=-2,-2 -- V=1");
+	assert_int_equal(p.env.jobserver_bad_fd[1], 5);
+	/* each variable on its own: the one before was changed too */
+	assert_string_equal(p.env.makeflags[2], "-j --jobserver-auth=7,8 --jobserver-auth=-2,-2");
+	plan_free(&p);
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_listen_name_valid),
 		cmocka_unit_test(test_jobserver_parse),
 		cmocka_unit_test(test_plan_build_env_truth),
+		cmocka_unit_test(test_plan_build_cargo_makeflags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
