@@ -133,8 +133,11 @@ static int close_or_audit(const struct options *o, const struct plan *plan)
 		return fail(false, "no closing method works here (the last failed with: %s)",
 			    strerror(-r));
 	if (r < 0)
-		return fail(false, "method '%s' cannot run here: %s", method_name(o->method),
-			    strerror(-r));
+		return fail(false, "method '%s' cannot run here: %s%s", method_name(o->method),
+			    strerror(-r),
+			    rep.n > 0 && rep.tries[rep.n - 1].trapped
+				    ? " (a seccomp filter trapped it: SIGSYS)"
+				    : "");
 	return 0;
 }
 

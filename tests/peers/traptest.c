@@ -265,9 +265,9 @@ int main(int argc, char *argv[])
 		const char *args[] = { "-m", "close_range", "-k", "5", NULL };
 		bool ran = tl_run_closefds(closefds, probe, args, NULL, setup, NULL, &sa, &run) == 0;
 		const char *want = "closefds: method 'close_range' cannot run here: "
-				   "Function not implemented\n";
+				   "Function not implemented (a seccomp filter trapped it: SIGSYS)\n";
 		bool ok = ran && run.status == 125 && !run.probe_ran && strcmp(run.err, want) == 0;
-		result(ok, "-m close_range trapped: 125, 'cannot run here', nothing run");
+		result(ok, "-m close_range trapped: 125, 'cannot run here' naming the trap, nothing run");
 		if (!ok)
 			printf("# status %d, probe %s, stderr: %s\n", run.status,
 			       run.probe_ran ? "ran" : "did not run", run.err);
