@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "fdset.h"
+#include "nofile.h"
 
 enum close_method {
 	METHOD_AUTO,
@@ -39,6 +40,8 @@ struct options {
 	enum close_method method;
 	bool list, verbose, help, version;
 	bool listen_fds, keep_jobserver, audit, verify;
+	struct nofile_request nofile; /* --nofile; nofile.arg NULL if absent */
+	struct fd_set_ranges blocking; /* --blocking */
 	char **command;            /* COMMAND [ARG]..., NULL-terminated; NULL if absent */
 };
 
