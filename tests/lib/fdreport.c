@@ -14,9 +14,14 @@
  *   fdreport serve             socket activation: accept one connection on
  *                              descriptor 3 (LISTEN_FDS, LISTEN_PID checked),
  *                              answer "hello" and exit 0; exit 3 if no
- *                              socket was passed */
+ *                              socket was passed
+ *   fdreport connect PORT      connect to 127.0.0.1:PORT, copy what comes
+ *                              to stdout until end-of-file */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +163,24 @@ static int serve(void)
 	return 0;
 }
 
+static int connect_port(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char buf[4096];
+	ssize_t n;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("fdreport connect");
+		return 3;
+	}
+	while ((n = read(s, buf, sizeof(buf))) > 0)
+		if (write(1, buf, (size_t)n) != n)
+			return 2;
+	return n < 0 ? 2 : 0;
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
@@ -168,7 +191,9 @@ int main(int argc, char *argv[])
 		return closeloop(atoi(argv[2]));
 	if (argc == 2 && strcmp(argv[1], "serve") == 0)
 		return serve();
-	fputs("usage: fdreport report | nonblock FD... -- COMMAND [ARG]... | closeloop ROUNDS | serve\n",
+	if (argc == 3 && strcmp(argv[1], "connect") == 0)
+		return connect_port(atoi(argv[2]));
+	fputs("usage: fdreport report | nonblock FD... -- COMMAND [ARG]... | closeloop ROUNDS | serve | connect PORT\n",
 	      stderr);
 	return 2;
 }
