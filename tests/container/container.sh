@@ -3,8 +3,8 @@
 # runc), in a FROM scratch image built offline from the static closefds and
 # the static tests/lib/fdreport.  Checks: the runtime's --preserve-fds
 # descriptors are closed and -k keeps one; `podman run IMAGE --list` works
-# (ENTRYPOINT without --); --nofile and --blocking as the process inside
-# sees them; socket activation through systemd-socket-activate and podman,
+# (ENTRYPOINT without --); with podman run --init; --nofile and --blocking
+# as the process inside sees them; socket activation through systemd-socket-activate and podman,
 # with and without --listen-fds; podman's default seccomp profile and a
 # custom one that makes close_range fail with EPERM.  Also prints (as TAP
 # comments) what a close() loop to sysconf(_SC_OPEN_MAX) costs inside, with
@@ -124,6 +124,16 @@ if [ "$(fds "$tmp/out")" = "0 1 2 3" ]; then
 	ok "-k 3: 3 kept, 4 closed"
 else
 	not_ok "-k 3 in the container" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
+# With an init (podman run --init: catatonit as PID 1, then closefds, then
+# the command): the init stays, closefds still closes what it passes on.
+prun --init --preserve-fds 2 "$image" -- /fdreport report 3</dev/null 4</dev/null >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 0 ] && [ "$(fds "$tmp/out")" = "0 1 2" ]; then
+	ok "podman run --init: init, then closefds, then the command with 0, 1, 2"
+else
+	not_ok "podman run --init" "status $status" "$(cat "$tmp/out" "$tmp/err")"
 fi
 
 # A seccomp profile that makes close_range fail with EPERM (errno 1).
