@@ -138,10 +138,10 @@ static int sanitize_table(const struct options *o, const struct plan *plan)
 static int check_command_setup(const struct options *o, const struct plan *plan, bool moved,
 			       struct rlimit *now, struct rlimit *want)
 {
-	char err[ERRBUF_SIZE];
 	int r, bad_fd;
 
 	if (o->nofile.arg) {
+		char err[ERRBUF_SIZE];
 		if (getrlimit(RLIMIT_NOFILE, now) < 0)
 			return fail(false, "cannot read RLIMIT_NOFILE: %s", strerror(errno));
 		if (nofile_target(&o->nofile, now, want, err, sizeof(err)) < 0)
@@ -187,7 +187,7 @@ static int list_command_setup(const struct options *o, const struct plan *plan,
  * O_NONBLOCK, last because the parent sees it too. */
 static int setup_command(const struct options *o, const struct plan *plan)
 {
-	struct rlimit now, want;
+	struct rlimit now = { 0, 0 }, want = { 0, 0 };
 	int r, bad_fd;
 
 	if ((r = check_command_setup(o, plan, true, &now, &want)) != 0)
@@ -254,7 +254,7 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	if (r < 0)
 		return fail(false, "cannot tell whether descriptor %d (%s) is open: %s", bad_fd,
 			    bad_option, strerror(-r));
-	struct rlimit nofile_now, nofile_want;
+	struct rlimit nofile_now = { 0, 0 }, nofile_want = { 0, 0 };
 	if ((r = check_command_setup(o, plan, false, &nofile_now, &nofile_want)) != 0)
 		return r;
 	if (o->list) {
