@@ -2,9 +2,12 @@
  * the reference wrappers of benchref.c and `env /bin/true`, in every
  * environment closefds has to handle.
  *
- *   bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]
+ *   bench CLOSEFDS BENCHREF [--static CLOSEFDS_STATIC] [--reps N]
+ *         [--markdown FILE] [--svg FILE]
  *         [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...
  *
+ * --static adds the statically linked closefds as one more subject, its
+ * rows beside the dynamic one's.
  * --env and --fds measure only those cells (repeat to add more); the
  * per-slot and finding measurements run only when the whole matrix does.
  *
@@ -57,7 +60,7 @@ static const char *const env_label[N_ENVS] = { "plain", "close_range blocked (EP
 enum fds_id { F_0, F_10, F_1000, F_10000, N_FDS };
 static const char *const fds_label[N_FDS] = { "0", "10 spread", "1000", "10000" };
 
-enum who { CLOSEFDS, REF, ENV };
+enum who { CLOSEFDS, CLOSEFDS_STATIC, REF, ENV };
 enum need { ANY = 0, NEED_CR = 1, NEED_PROC = 2, NEED_CR_OR_PROC = 4, NEED_CLOSEFROM = 8 };
 
 struct subject {
@@ -71,7 +74,7 @@ struct subject {
 
 enum {
 	S_FLOOR, S_ENV, S_AUTO, S_CF_CR, S_CF_PROC, S_CF_POLL, S_CF_LOOP, S_CLOEXEC, S_CR,
-	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, N_SUBJ
+	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, S_STATIC, N_SUBJ
 };
 
 static const struct subject subj[N_SUBJ] = {
@@ -94,7 +97,13 @@ static const struct subject subj[N_SUBJ] = {
 			    NEED_PROC, true },
 	[S_POLL_RLIMIT] = { "ref poll rlimit", "poll scan bounded by max(soft, hard)", REF,
 			    "poll-rlimit", ANY, true },
+	/* With --static PATH: the same closefds linked statically (no ld.so,
+	 * no shared libc to map). */
+	[S_STATIC] = { "auto static", "closefds (auto), static build", CLOSEFDS_STATIC, NULL, ANY,
+		       true },
 };
+
+static const char *g_closefds_static; /* --static, or NULL */
 
 static bool subject_runs(int s, enum env_id e)
 {
@@ -102,6 +111,8 @@ static bool subject_runs(int s, enum env_id e)
 	bool cr = e == E_PLAIN || e == E_NOPROC, proc = e == E_PLAIN || e == E_EPERM;
 
 	if ((need & NEED_CLOSEFROM) && !HAVE_CLOSEFROM)
+		return false;
+	if (subj[s].who == CLOSEFDS_STATIC && !g_closefds_static)
 		return false;
 	if ((need & NEED_CR) && !cr)
 		return false;
@@ -214,6 +225,10 @@ static void subject_argv(int s, const char *const *cmd, const char **argv)
 			snprintf(method, sizeof(method), "--method=%s", subj[s].mode);
 			argv[n++] = method;
 		}
+		argv[n++] = "--";
+		break;
+	case CLOSEFDS_STATIC:
+		argv[n++] = g_closefds_static;
 		argv[n++] = "--";
 		break;
 	case REF:
@@ -700,6 +715,12 @@ static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
 	c = cells[E_PLAIN][F_10];
 	target("plain, 10 spread: auto / env /bin/true", ratio(c, S_AUTO, S_ENV), 1.00, false);
 	target("plain, 10 spread: auto / floor", ratio(c, S_AUTO, S_FLOOR), 1.03, false);
+	if (c->runs[S_STATIC]) {
+		target("plain, 10 spread: static auto / env /bin/true", ratio(c, S_STATIC, S_ENV),
+		       1.00, false);
+		target("plain, 10 spread: static auto / dynamic auto", ratio(c, S_STATIC, S_AUTO),
+		       1.00, false);
+	}
 	c = cells[E_PLAIN][F_10000];
 	target("plain, 10000: auto / one CLOSE_RANGE_CLOEXEC", ratio(c, S_AUTO, S_CLOEXEC), 1.05,
 	       false);
@@ -1014,7 +1035,7 @@ int main(int argc, char *argv[])
 	struct rlimit rl;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]\n"
+		fprintf(stderr, "usage: bench CLOSEFDS BENCHREF [--static CLOSEFDS_STATIC] [--reps N] [--markdown FILE] [--svg FILE]\n"
 				"             [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...\n");
 		return 2;
 	}
@@ -1023,6 +1044,8 @@ int main(int argc, char *argv[])
 	for (int i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--static") == 0 && i + 1 < argc)
+			g_closefds_static = argv[++i];
 		else if (strcmp(argv[i], "--markdown") == 0 && i + 1 < argc)
 			md = argv[++i];
 		else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc)
