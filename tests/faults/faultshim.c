@@ -172,6 +172,29 @@ int getrlimit(__rlimit_resource_t res, struct rlimit *rl)
 	return REAL(getrlimit)(res, rl);
 }
 
+int setrlimit(__rlimit_resource_t res, const struct rlimit *rl)
+{
+	if (inject("setrlimit"))
+		return -1;
+	return REAL(setrlimit)(res, rl);
+}
+
+/* With _FILE_OFFSET_BITS=64 (meson's default) glibc's headers turn
+ * getrlimit and setrlimit into these: closefds calls only them. */
+int getrlimit64(__rlimit_resource_t res, struct rlimit64 *rl)
+{
+	if (inject("getrlimit"))
+		return -1;
+	return REAL(getrlimit64)(res, rl);
+}
+
+int setrlimit64(__rlimit_resource_t res, const struct rlimit64 *rl)
+{
+	if (inject("setrlimit"))
+		return -1;
+	return REAL(setrlimit64)(res, rl);
+}
+
 int getresuid(uid_t *r, uid_t *e, uid_t *s)
 {
 	if (inject("getresuid"))
