@@ -98,7 +98,10 @@ static int sanitize_table(const struct options *o, const struct plan *plan)
 	size_t failed;
 	int r;
 
-	if ((r = pass_apply(plan, &failed)) < 0) {
+	/* pass_apply() leaves failed unset when it cannot allocate. */
+	if ((r = pass_apply(plan, &failed)) == -ENOMEM)
+		return fail(false, "out of memory");
+	if (r < 0) {
 		const struct pass_op *op = &plan->ops[failed];
 		if (op->to < 0)
 			return fail(false, "cannot duplicate descriptor %d for a move: %s", op->from,
