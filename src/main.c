@@ -11,15 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include "blocking.h"
 #include "execcmd.h"
 #include "fdlist.h"
-#include "nofile.h"
 #include "options.h"
 #include "plan.h"
+#include "prepare.h"
 #include "privs.h"
 #include "sanitize.h"
 #include "usage.h"
@@ -135,85 +133,6 @@ static int sanitize_table(const struct options *o, const struct plan *plan)
 	return 0;
 }
 
-/* --nofile and --blocking, checked before anything is changed (moved: after
- * the --pass-fd moves, which the checks then see done).  now and want get
- * the limits before and after. */
-static int check_command_setup(const struct options *o, const struct plan *plan, bool moved,
-			       struct rlimit *now, struct rlimit *want)
-{
-	int r, bad_fd;
-
-	if (o->nofile.arg) {
-		char err[ERRBUF_SIZE];
-		if (getrlimit(RLIMIT_NOFILE, now) < 0)
-			return fail(false, "cannot read RLIMIT_NOFILE: %s", strerror(errno));
-		if (nofile_target(&o->nofile, now, want, err, sizeof(err)) < 0)
-			return fail(false, "%s", err);
-		if ((r = nofile_first_kept_above(&plan->keep, plan->moves, plan->n_moves,
-						 want->rlim_cur, &bad_fd)) < 0)
-			return fail(false, "--nofile: cannot look for kept descriptors: %s", strerror(-r));
-		if (bad_fd >= 0)
-			return fail(false,
-				    "invalid --nofile '%s': descriptor %d is kept for COMMAND and not below the soft limit %llu",
-				    o->nofile.arg, bad_fd, (unsigned long long)want->rlim_cur);
-	}
-	if ((r = blocking_check(&o->blocking, plan, moved, &bad_fd)) == BLOCKING_NOT_KEPT)
-		return fail(false, "descriptor %d (--blocking) is not kept for COMMAND", bad_fd);
-	if (r == -EBADF)
-		return fail(false, "descriptor %d (--blocking) is not open", bad_fd);
-	if (r < 0)
-		return fail(false, "cannot read the flags of descriptor %d (--blocking): %s", bad_fd,
-			    strerror(-r));
-	return 0;
-}
-
-/* --list: the limits and O_NONBLOCK after the table.  0 or -errno. */
-static int list_command_setup(const struct options *o, const struct plan *plan,
-			      const struct rlimit *now, const struct rlimit *want)
-{
-	int r;
-
-	if (o->nofile.arg) {
-		fputs("RLIMIT_NOFILE\tset\t", stdout);
-		nofile_print(stdout, now);
-		fputs(" -> ", stdout);
-		nofile_print(stdout, want);
-		fputc('\n', stdout);
-	}
-	if ((r = blocking_list(stdout, &o->blocking, plan)) < 0)
-		return r;
-	return fflush(stdout) == EOF || ferror(stdout) ? -EIO : 0;
-}
-
-/* After closing, the last changes before the exec: the limit (a lowered
- * one must never hide a descriptor from the closing scan), then
- * O_NONBLOCK, last because the parent sees it too. */
-static int setup_command(const struct options *o, const struct plan *plan)
-{
-	struct rlimit now = { 0, 0 }, want = { 0, 0 };
-	int r, bad_fd;
-
-	if ((r = check_command_setup(o, plan, true, &now, &want)) != 0)
-		return r;
-	if (o->nofile.arg && setrlimit(RLIMIT_NOFILE, &want) < 0) {
-		int e = errno;
-		return fail(false, "cannot set --nofile '%s' (%llu:%llu)%s: %s", o->nofile.arg,
-			    (unsigned long long)want.rlim_cur, (unsigned long long)want.rlim_max,
-			    want.rlim_max > now.rlim_max ? ", above the hard limit" : "", strerror(e));
-	}
-	if (o->nofile.arg && o->verbose) {
-		fputs("closefds: RLIMIT_NOFILE ", stderr);
-		nofile_print(stderr, &now);
-		fputs(" -> ", stderr);
-		nofile_print(stderr, &want);
-		fputc('\n', stderr);
-	}
-	if ((r = blocking_apply(&o->blocking, o->verbose ? stderr : NULL, &bad_fd)) < 0)
-		return fail(false, "cannot clear O_NONBLOCK on descriptor %d: %s", bad_fd,
-			    strerror(-r));
-	return 0;
-}
-
 /* closefds' own messages may go to a pipe or socket nobody reads (a move
  * can put one on descriptor 2): a write must fail with EPIPE, not kill
  * closefds by SIGPIPE before it can exit 125.  The caller's disposition is
@@ -257,20 +176,19 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	if (r < 0)
 		return fail(false, "cannot tell whether descriptor %d (%s) is open: %s", bad_fd,
 			    bad_option, strerror(-r));
-	struct rlimit nofile_now = { 0, 0 }, nofile_want = { 0, 0 };
-	if ((r = check_command_setup(o, plan, false, &nofile_now, &nofile_want)) != 0)
-		return r;
+	struct prepare prep;
+	if (prepare_check(o, plan, false, &prep, err, sizeof(err)) < 0)
+		return fail(false, "%s", err);
 	if (o->list) {
-		if ((r = fdlist_print(stdout, plan)) < 0 ||
-		    (r = list_command_setup(o, plan, &nofile_now, &nofile_want)) < 0)
+		if ((r = fdlist_print(stdout, plan)) < 0 || (r = prepare_list(stdout, o, plan, &prep)) < 0)
 			return fail(false, "--list: %s", strerror(-r));
 		return EXIT_SUCCESS;
 	}
 
 	if ((r = sanitize_table(o, plan)) != 0)
 		return r;
-	if ((r = setup_command(o, plan)) != 0)
-		return r;
+	if (prepare_apply(o, plan, err, sizeof(err)) < 0)
+		return fail(false, "%s", err);
 
 	if (sigaction(SIGPIPE, &caller_sigpipe, NULL) < 0)
 		return fail(false, "cannot restore SIGPIPE: %s", strerror(errno));
