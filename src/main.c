@@ -21,6 +21,7 @@
 #include "moves.h"
 #include "options.h"
 #include "plan.h"
+#include "prepare.h"
 #include "privs.h"
 #include "signals.h"
 #include "usage.h"
@@ -195,14 +196,19 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	if (r < 0)
 		return fail(false, "cannot tell whether descriptor %d (%s) is open: %s", bad_fd,
 			    bad_option, strerror(-r));
+	struct prepare prep;
+	if (prepare_check(o, plan, false, &prep, err, sizeof(err)) < 0)
+		return fail(false, "%s", err);
 	if (o->list) {
-		if ((r = fdlist_print(stdout, plan)) < 0)
+		if ((r = fdlist_print(stdout, plan)) < 0 || (r = prepare_list(stdout, o, plan, &prep)) < 0)
 			return fail(false, "--list: %s", strerror(-r));
 		return EXIT_SUCCESS;
 	}
 
 	if ((r = sanitize_table(o, plan)) != 0)
 		return r;
+	if (prepare_apply(o, plan, err, sizeof(err)) < 0)
+		return fail(false, "%s", err);
 
 	if ((r = signals_restore()) < 0)
 		return fail(false, "cannot restore the signal settings: %s", strerror(-r));

@@ -5,6 +5,7 @@
 #include "options.h"
 
 #include "activation.h"
+#include "blocking.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,12 +19,14 @@ void options_init(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
 	fd_set_init(&o->keep);
+	fd_set_init(&o->blocking);
 	o->method = METHOD_AUTO;
 }
 
 void options_free(struct options *o)
 {
 	fd_set_free(&o->keep);
+	fd_set_free(&o->blocking);
 	free(o->keep_single);
 	free(o->moves);
 	free(o->listen);
@@ -196,6 +199,8 @@ enum {
 	OPT_KEEP_JOBSERVER,
 	OPT_AUDIT,
 	OPT_VERIFY,
+	OPT_NOFILE,
+	OPT_BLOCKING,
 };
 
 static const struct option long_options[] = {
@@ -211,6 +216,8 @@ static const struct option long_options[] = {
 	{ "keep-jobserver", no_argument, NULL, OPT_KEEP_JOBSERVER },
 	{ "audit", no_argument, NULL, OPT_AUDIT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "nofile", required_argument, NULL, OPT_NOFILE },
+	{ "blocking", optional_argument, NULL, OPT_BLOCKING },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -255,6 +262,14 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			break;
 		case OPT_VERIFY:
 			o->verify = true;
+			break;
+		case OPT_NOFILE:
+			if (nofile_parse(optarg, &o->nofile, err, errlen) < 0)
+				return -1;
+			break;
+		case OPT_BLOCKING:
+			if ((r = blocking_parse(optarg, &o->blocking, err, errlen)) < 0)
+				return r;
 			break;
 		case 'l':
 			o->list = true;

@@ -9,6 +9,7 @@
 #include "decimal.h"
 #include "fdset.h"
 #include "moves.h"
+#include "nofile.h"
 
 enum close_method {
 	METHOD_AUTO,
@@ -35,6 +36,8 @@ struct options {
 	enum close_method method;
 	bool list, verbose, help, version;
 	bool listen_fds, keep_jobserver, audit, verify;
+	struct nofile_request nofile; /* --nofile; nofile.arg NULL if absent */
+	struct fd_set_ranges blocking; /* --blocking */
 	char **command;            /* COMMAND [ARG]..., NULL-terminated; NULL if absent */
 };
 

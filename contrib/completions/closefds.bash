@@ -14,7 +14,7 @@ _closefds()
 			_command_offset $((i + 1)) 2>/dev/null || mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 			return
 			;;
-		-k | -p | -m | --keep-fd | --pass-fd | --method | --listen-fd)
+		-k | -p | -m | --keep-fd | --pass-fd | --method | --listen-fd | --nofile)
 			((i++))
 			;;
 		-*) ;;
@@ -30,14 +30,22 @@ _closefds()
 		mapfile -t COMPREPLY < <(compgen -W 'auto close_range proc poll loop' -- "$cur")
 		return
 		;;
+	--nofile)
+		mapfile -t COMPREPLY < <(compgen -W 'safe safe:' -- "$cur")
+		return
+		;;
 	-k | -p | --keep-fd | --pass-fd | --listen-fd)
 		return
 		;;
 	esac
 	case $cur in
+	--nofile=*)
+		mapfile -t COMPREPLY < <(compgen -W 'safe safe:' -- "${cur#--nofile=}")
+		;;
 	-*)
 		mapfile -t COMPREPLY < <(compgen -W '-k --keep-fd= -p --pass-fd= -m --method= -l --list
 			-v --verbose --listen-fds --listen-fd= --keep-jobserver --audit --verify
+			--nofile= --blocking --blocking=
 			-h --help -V --version --' -- "$cur")
 		;;
 	*)

@@ -9,6 +9,8 @@ complete -c closefds -l listen-fd -x -d 'Hand FD as the next socket activation d
 complete -c closefds -l keep-jobserver -d 'Keep the GNU make jobserver pipe'
 complete -c closefds -l audit -d 'Close nothing; report what would be closed'
 complete -c closefds -l verify -d 'Check the result; refuse to run on a leak'
+complete -c closefds -l nofile -x -a 'safe' -d 'Set RLIMIT_NOFILE for COMMAND (SOFT[:HARD], safe)'
+complete -c closefds -l blocking -d 'Clear O_NONBLOCK on these descriptors (default 0,1,2)'
 complete -c closefds -s h -l help -d 'Show usage'
 complete -c closefds -s V -l version -d 'Show version'
 # After the options: a command, completed with its own completions.

@@ -2,10 +2,13 @@
  * the reference wrappers of benchref.c and `env /bin/true`, in every
  * environment closefds has to handle.
  *
- *   bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]
+ *   bench CLOSEFDS BENCHREF [--static CLOSEFDS_STATIC] [--reps N]
+ *         [--markdown FILE] [--svg FILE]
  *         [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...
  *         [--sweep] [--true PATH]
  *
+ * --static adds the statically linked closefds as one more subject, its
+ * rows beside the dynamic one's.
  * --env and --fds measure only those cells (repeat to add more); the
  * per-slot and finding measurements and the limit sweep run only when the
  * whole matrix does; --sweep runs the limit sweep alone.
@@ -62,7 +65,7 @@ static const char *const env_label[N_ENVS] = { "plain", "close_range blocked (EP
 enum fds_id { F_0, F_10, F_1000, F_10000, N_FDS, F_10LOW = N_FDS, N_FDS_ALL };
 static const char *const fds_label[N_FDS_ALL] = { "0", "10 spread", "1000", "10000", "10 low" };
 
-enum who { CLOSEFDS, REF, ENV };
+enum who { CLOSEFDS, CLOSEFDS_STATIC, REF, ENV };
 enum need { ANY = 0, NEED_CR = 1, NEED_PROC = 2, NEED_CR_OR_PROC = 4, NEED_CLOSEFROM = 8 };
 
 struct subject {
@@ -76,7 +79,7 @@ struct subject {
 
 enum {
 	S_FLOOR, S_ENV, S_AUTO, S_CF_CR, S_CF_PROC, S_CF_POLL, S_CF_LOOP, S_CLOEXEC, S_CR,
-	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, S_POLL_SIZE, N_SUBJ
+	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, S_POLL_SIZE, S_STATIC, N_SUBJ
 };
 
 static const struct subject subj[N_SUBJ] = {
@@ -101,7 +104,13 @@ static const struct subject subj[N_SUBJ] = {
 			    "poll-rlimit", ANY, true },
 	[S_POLL_SIZE] = { "ref poll size", "poll scan below the table size (told)", REF, "pollsize",
 			  ANY, true },
+	/* With --static PATH: the same closefds linked statically (no ld.so,
+	 * no shared libc to map). */
+	[S_STATIC] = { "auto static", "closefds (auto), static build", CLOSEFDS_STATIC, NULL, ANY,
+		       true },
 };
+
+static const char *g_closefds_static; /* --static, or NULL */
 
 /* env is the system's program, of the machine's ABI; a cross build's
  * closefds (i386 on x86_64) is of another, and the environments' seccomp
@@ -134,6 +143,8 @@ static bool subject_runs(int s, enum env_id e)
 	if (subj[s].who == ENV && g_env_foreign && !cr)
 		return false;
 	if ((need & NEED_CLOSEFROM) && !HAVE_CLOSEFROM)
+		return false;
+	if (subj[s].who == CLOSEFDS_STATIC && !g_closefds_static)
 		return false;
 	if ((need & NEED_CR) && !cr)
 		return false;
@@ -249,6 +260,10 @@ static void subject_argv(int s, const char *const *cmd, const char **argv)
 			snprintf(method, sizeof(method), "--method=%s", subj[s].mode);
 			argv[n++] = method;
 		}
+		argv[n++] = "--";
+		break;
+	case CLOSEFDS_STATIC:
+		argv[n++] = g_closefds_static;
 		argv[n++] = "--";
 		break;
 	case REF:
@@ -988,6 +1003,12 @@ static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
 	c = cells[E_PLAIN][F_10];
 	target("plain, 10 spread: auto / env /bin/true", ratio(c, S_AUTO, S_ENV), 1.00, false);
 	target("plain, 10 spread: auto / floor", ratio(c, S_AUTO, S_FLOOR), 1.03, false);
+	if (c->runs[S_STATIC]) {
+		target("plain, 10 spread: static auto / env /bin/true", ratio(c, S_STATIC, S_ENV),
+		       1.00, false);
+		target("plain, 10 spread: static auto / dynamic auto", ratio(c, S_STATIC, S_AUTO),
+		       1.00, false);
+	}
 	c = cells[E_PLAIN][F_10000];
 	target("plain, 10000: auto / one CLOSE_RANGE_CLOEXEC", ratio(c, S_AUTO, S_CLOEXEC), 1.05,
 	       false);
@@ -1408,7 +1429,7 @@ int main(int argc, char *argv[])
 	struct rlimit rl;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench CLOSEFDS BENCHREF [--reps N] [--markdown FILE] [--svg FILE]\n"
+		fprintf(stderr, "usage: bench CLOSEFDS BENCHREF [--static CLOSEFDS_STATIC] [--reps N] [--markdown FILE] [--svg FILE]\n"
 				"             [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...\n"
 				"             [--sweep] [--true PATH]\n");
 		return 2;
@@ -1420,6 +1441,8 @@ int main(int argc, char *argv[])
 			reps = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--sweep") == 0)
 			sweep_only = true;
+		else if (strcmp(argv[i], "--static") == 0 && i + 1 < argc)
+			g_closefds_static = argv[++i];
 		else if (strcmp(argv[i], "--markdown") == 0 && i + 1 < argc)
 			md = argv[++i];
 		else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc)

@@ -186,6 +186,29 @@ int getrlimit(__rlimit_resource_t res, struct rlimit *rl)
 	return REAL(getrlimit)(res, rl);
 }
 
+int setrlimit(__rlimit_resource_t res, const struct rlimit *rl)
+{
+	if (inject("setrlimit"))
+		return -1;
+	return REAL(setrlimit)(res, rl);
+}
+
+/* With _FILE_OFFSET_BITS=64 (meson's default) glibc's headers turn
+ * getrlimit and setrlimit into these: closefds calls only them. */
+int getrlimit64(__rlimit_resource_t res, struct rlimit64 *rl)
+{
+	if (inject("getrlimit"))
+		return -1;
+	return REAL(getrlimit64)(res, rl);
+}
+
+int setrlimit64(__rlimit_resource_t res, const struct rlimit64 *rl)
+{
+	if (inject("setrlimit"))
+		return -1;
+	return REAL(setrlimit64)(res, rl);
+}
+
 int getresuid(uid_t *r, uid_t *e, uid_t *s)
 {
 	if (inject("getresuid"))
@@ -333,7 +356,8 @@ __attribute__((constructor)) static void grow_table(void)
 }
 
 /* The large-file names: meson builds with _FILE_OFFSET_BITS=64, so closefds
- * calls these where the source says fstat, fstatfs, statfs and getrlimit (on
+ * calls these where the source says fstat, fstatfs and statfs (getrlimit64
+ * and setrlimit64 are above; on
  * x86_64 as on i386).  They count as the plain names. */
 int fstat64(int fd, struct stat64 *st)
 {
@@ -354,11 +378,4 @@ int statfs64(const char *path, struct statfs64 *st)
 	if (inject("statfs"))
 		return -1;
 	return REAL(statfs64)(path, st);
-}
-
-int getrlimit64(__rlimit_resource_t res, struct rlimit64 *rl)
-{
-	if (inject("getrlimit"))
-		return -1;
-	return REAL(getrlimit64)(res, rl);
 }

@@ -60,6 +60,7 @@ static const struct scenario scenarios[] = {
 	{ "verify", 9, { "--verify", MOVES, "-p", "6:9", NULL } },
 	{ "listen-fd", 3, { "--listen-fd", "6:x", MOVES, NULL } },
 	{ "audit", 9, { "--audit", MOVES, "-p", "6:9", NULL }, true },
+	{ "nofile-blocking", 9, { "--nofile=safe", "--blocking=0,5", MOVES, "-p", "6:9", NULL } },
 };
 
 static const struct {
@@ -81,6 +82,7 @@ static const struct {
 	{ "fstatfs", { ENOSYS, 0 } },
 	{ "statfs", { ENOSYS, 0 } },
 	{ "getrlimit", { EPERM, 0 } },
+	{ "setrlimit", { EPERM, EINVAL, 0 } },
 	{ "getresuid", { EPERM, 0 } },
 	{ "getresgid", { EPERM, 0 } },
 	{ "setenv", { ENOMEM, 0 } },

@@ -7,7 +7,10 @@
  *   - gaps from 3 are never empty and never contain a kept number;
  *   - the --pass-fd schedule, simulated on a map, leaves every target with
  *     its source's original value, never reads an unset temp, and leaves
- *     every other location alone.
+ *     every other location alone;
+ *   - the --blocking set is normalized; a --nofile target computed from
+ *     several current limits has soft <= hard, 'safe' at most 1024, and
+ *     leaves an unnamed limit alone.
  * The raw input also goes to the MAKEFLAGS and LISTEN_* parsers.  Any
  * violation aborts. */
 #include <limits.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "nofile.h"
 #include "options.h"
 #include "plan.h"
 
@@ -103,6 +107,28 @@ static void check_schedule(const struct plan *p)
 	free(m);
 }
 
+/* --nofile: from any current limits, a target is either refused or has
+ * soft <= hard, 'safe' never above 1024, and an unnamed limit unchanged. */
+static void check_nofile(const struct nofile_request *req)
+{
+	static const struct rlimit cur[] = { { 1024, 4096 }, { 20000, 20000 }, { 3, 3 },
+					     { 1024, RLIM_INFINITY } };
+	char err[ERRBUF_SIZE];
+
+	if (!req->arg)
+		return;
+	for (size_t i = 0; i < sizeof(cur) / sizeof(cur[0]); i++) {
+		struct rlimit want;
+		if (nofile_target(req, &cur[i], &want, err, sizeof(err)) < 0)
+			continue;
+		if (want.rlim_cur > want.rlim_max || (req->safe && want.rlim_cur > NOFILE_SAFE_SOFT))
+			abort();
+		if ((!req->set_hard && want.rlim_max != cur[i].rlim_max) ||
+		    (!req->set_soft && !req->safe && want.rlim_cur != cur[i].rlim_cur))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2], err[ERRBUF_SIZE];
@@ -138,6 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	plan_init(&p);
 	if (options_parse(&o, argc, argv, err, sizeof(err)) == 0) {
 		check_set(&o.keep);
+		check_set(&o.blocking);
+		check_nofile(&o.nofile);
 		if (plan_build(&p, &o, &env, err, sizeof(err)) == 0) {
 			check_set(&p.keep);
 			if (!fd_set_contains(&p.keep, 0) || !fd_set_contains(&p.keep, 2))

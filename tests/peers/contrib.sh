@@ -57,10 +57,15 @@ if command -v systemd-analyze >/dev/null 2>&1 && systemd-analyze --version >/dev
 else
 	skip "systemd units: systemd-analyze verify" "systemd-analyze is not available"
 fi
-if grep -q '^ENTRYPOINT \["/usr/bin/closefds", "--"\]$' "$contrib/container/Containerfile"; then
-	ok "Containerfile: closefds is the ENTRYPOINT in exec form"
-else
-	not_ok "Containerfile: ENTRYPOINT in exec form"
-fi
+# ENTRYPOINT without "--", so that `podman run IMAGE --list` reaches
+# closefds; CMD with the server (tests/container runs such an image).
+for file in Containerfile Containerfile.scratch; do
+	if grep -q '^ENTRYPOINT \["/usr/bin/closefds"\]$' "$contrib/container/$file" &&
+		grep -q '^CMD \[.*"/[^"]*myserver"' "$contrib/container/$file"; then
+		ok "$file: closefds is the ENTRYPOINT in exec form without --, CMD the server"
+	else
+		not_ok "$file: ENTRYPOINT in exec form without --, CMD the server"
+	fi
+done
 
 tap_done

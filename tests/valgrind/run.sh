@@ -2,8 +2,8 @@
 # run.sh: closefds under valgrind memcheck: the unit suite, and closefds
 # itself over command lines that reach every part of it (each method,
 # moves with temporaries, --list, --audit, --verify, socket activation,
-# every kind of error), and the system, differential, cli and peers tests
-# with closefds under memcheck.
+# --nofile, --blocking, every kind of error), and the system, differential,
+# cli, nofile/blocking and peers tests with closefds under memcheck.
 # Each run must report no errors and no leak.
 # Usage: tests/valgrind/run.sh BUILDDIR
 set -u
@@ -49,6 +49,9 @@ vg "not open" -k 50 -- true
 vg "two sources" -p 5:8 -p 6:8 -- true
 vg "not found" -- closefds-no-such-command
 vg "--help" --help
+vg "--nofile and --blocking" --nofile=safe --blocking -v -- true
+vg "--list with --nofile and --blocking" -k 5 --nofile=100: --blocking=0,5 --list
+vg "--nofile below a kept descriptor" -k 5 --nofile=5 -- true
 vg "thousands of --keep-fd items" -k "$(seq -s, 1000 2 9000)" -k 3 -- true
 exec 5<&- 6<&- 7<&-
 
@@ -96,6 +99,7 @@ WRAPPER
 chmod +x "$vgdir/closefds"
 src=$(cd "$(dirname "$0")/../.." && pwd)
 for suite in "integration/cli.sh $vgdir/closefds" \
+	"integration/nofile_blocking.sh $vgdir/closefds $abs/tests/lib/fdreport" \
 	"peers/peers.sh $vgdir/closefds $abs/src/closefds-testhooks $abs/tests/peers/peer"; do
 	n=$((n + 1))
 	name=${suite%% *}
