@@ -248,6 +248,8 @@ exec 5<&- 6<&-
 # 1000 (the table size, probed with select, is 1024).
 if [ -n "${CLOSEFDS_TEST_VALGRIND:-}" ]; then
 	skip "above a lowered hard limit without /proc" "valgrind cannot start without /proc"
+elif [ -n "${CLOSEFDS_TEST_EMULATOR:-}" ]; then
+	skip "above a lowered hard limit without /proc" "under $CLOSEFDS_TEST_EMULATOR the select probe cannot size a table above 512 slots, and without /proc the bound is the limit"
 elif unshare -m sh -c 'umount -l /proc' 2>/dev/null; then
 	for method in auto poll loop; do
 		unshare -m sh -c 'umount -l /proc && exec "$1" -p 0:1000 -- sh -c "ulimit -n 64 && exec \"\$0\" -m \"\$1\" -- \"\$2\" fds" "$1" "$2" "$3"' \
@@ -271,7 +273,9 @@ fi
 # every method (nothing is closed).  --verify must check every slot with
 # fcntl instead; proc cannot run at all there.  COMMAND is a third static
 # closefds, which closes 3-63 and runs sh.
-if [ -n "$static" ]; then
+if [ -n "${CLOSEFDS_TEST_EMULATOR:-}" ]; then
+	skip "--verify from a full table" "$CLOSEFDS_TEST_EMULATOR needs free descriptors of its own to start a program"
+elif [ -n "$static" ]; then
 	fill=$(i=3; while [ "$i" -lt 64 ]; do printf -- '-p 0:%d ' "$i"; i=$((i + 1)); done)
 	for keep in "-k 40" "-k 3-63"; do
 		for method in auto close_range proc poll loop; do
