@@ -8,30 +8,14 @@
 #include "config.h"
 #include "blocking.h"
 
+#include "errbuf.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "options.h"
 #include "plan.h"
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-	va_end(ap);
-	return -1;
-}
-
-static int no_memory(char *err, size_t errlen)
-{
-	fail(err, errlen, "out of memory");
-	return -ENOMEM;
-}
 
 int blocking_parse(const char *arg, struct fd_set_ranges *fds, char *err, size_t errlen)
 {
@@ -39,7 +23,7 @@ int blocking_parse(const char *arg, struct fd_set_ranges *fds, char *err, size_t
 
 	if (!arg) {
 		if (fd_set_add(fds, 0, 2) < 0)
-			return no_memory(err, errlen);
+			return errbuf_nomem(err, errlen);
 		return 0;
 	}
 	for (;;) {
@@ -48,13 +32,13 @@ int blocking_parse(const char *arg, struct fd_set_ranges *fds, char *err, size_t
 		int fd = 0;
 		int r = parse_fd_number(s, len, &fd);
 		if (len == 0)
-			return fail(err, errlen, "invalid --blocking list '%s': empty item", arg);
+			return errbuf_set(err, errlen, "invalid --blocking list '%s': empty item", arg);
 		if (r < 0)
-			return fail(err, errlen, "invalid --blocking list '%s': '%.*s': %s", arg,
+			return errbuf_set(err, errlen, "invalid --blocking list '%s': '%.*s': %s", arg,
 				    (int)len, s,
 				    r == -ERANGE ? "number too large" : "not a decimal number");
 		if (fd_set_add(fds, fd, fd) < 0)
-			return no_memory(err, errlen);
+			return errbuf_nomem(err, errlen);
 		if (!comma)
 			return 0;
 		s = comma + 1;

@@ -7,24 +7,14 @@
 #include "config.h"
 #include "nofile.h"
 
+#include "errbuf.h"
+
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "fdbound.h"
 #include "fdscan.h"
 #include "options.h"
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-	va_end(ap);
-	return -1;
-}
 
 /* A limit: decimal digits, at most INT_MAX (the kernel's nr_open is at most
  * 2^30, so nothing a process may set is refused). */
@@ -52,7 +42,7 @@ int nofile_parse(const char *arg, struct nofile_request *req, char *err, size_t 
 	if (e == 0 && colon && colon[1] != '\0')
 		r.set_hard = (e = parse_limit(colon + 1, strlen(colon + 1), &r.hard)) == 0;
 	if (e < 0)
-		return fail(err, errlen,
+		return errbuf_set(err, errlen,
 			    "invalid --nofile '%s': expected SOFT[:HARD], SOFT a number, 'safe' or empty, HARD a number or empty (%s)",
 			    arg, e == -ERANGE ? "number too large" : "not a decimal number");
 	*req = r;
@@ -81,7 +71,7 @@ int nofile_target(const struct nofile_request *req, const struct rlimit *cur,
 		return 0;
 	limit_text(soft, sizeof(soft), want->rlim_cur);
 	limit_text(hard, sizeof(hard), want->rlim_max);
-	return fail(err, errlen, "invalid --nofile '%s': the soft limit (%s%s) is above the hard limit (%s%s)",
+	return errbuf_set(err, errlen, "invalid --nofile '%s': the soft limit (%s%s) is above the hard limit (%s%s)",
 		    req->arg, soft, req->set_soft ? "" : ", unchanged", hard,
 		    req->set_hard ? "" : ", unchanged");
 }

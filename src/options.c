@@ -4,13 +4,14 @@
 #include "config.h"
 #include "options.h"
 
+#include "errbuf.h"
+
 #include "activation.h"
 #include "blocking.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,25 +32,6 @@ void options_free(struct options *o)
 	free(o->moves);
 	free(o->listen);
 	options_init(o);
-}
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	/* See the same line in main.c: a clang 14 false positive. */
-	vsnprintf(err, errlen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-	va_end(ap);
-	return -1;
-}
-
-/* Not the user's fault: no usage hint (main tells them apart by -ENOMEM). */
-static int no_memory(char *err, size_t errlen)
-{
-	fail(err, errlen, "out of memory");
-	return -ENOMEM;
 }
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -78,15 +60,15 @@ static int parse_keep_item(struct options *o, const char *arg, const char *s, si
 	int lo = 0, hi = 0, r;
 
 	if (len == 0)
-		return fail(err, errlen, "invalid --keep-fd list '%s': empty item", arg);
+		return errbuf_set(err, errlen, "invalid --keep-fd list '%s': empty item", arg);
 	if (!dash) {
 		r = parse_fd_number(s, len, &lo);
 		if (r < 0)
-			return fail(err, errlen, "invalid --keep-fd list '%s': '%.*s': %s", arg,
+			return errbuf_set(err, errlen, "invalid --keep-fd list '%s': '%.*s': %s", arg,
 				    (int)len, s, number_problem(r));
 		if (grow((void **)&o->keep_single, &o->cap_keep_single, o->n_keep_single,
 			 sizeof(*o->keep_single)) < 0)
-			return no_memory(err, errlen);
+			return errbuf_nomem(err, errlen);
 		o->keep_single[o->n_keep_single++] = lo;
 		hi = lo;
 	} else {
@@ -95,15 +77,15 @@ static int parse_keep_item(struct options *o, const char *arg, const char *s, si
 		if (r == 0)
 			r = parse_fd_number(dash + 1, len - left - 1, &hi);
 		if (r < 0)
-			return fail(err, errlen, "invalid --keep-fd list '%s': '%.*s': %s", arg,
+			return errbuf_set(err, errlen, "invalid --keep-fd list '%s': '%.*s': %s", arg,
 				    (int)len, s,
 				    r == -ERANGE ? "number too large" : "not a range N-M");
 		if (hi < lo)
-			return fail(err, errlen, "invalid --keep-fd list '%s': '%.*s': reversed range",
+			return errbuf_set(err, errlen, "invalid --keep-fd list '%s': '%.*s': reversed range",
 				    arg, (int)len, s);
 	}
 	if (fd_set_add(&o->keep, lo, hi) < 0)
-		return no_memory(err, errlen);
+		return errbuf_nomem(err, errlen);
 	return 0;
 }
 
@@ -136,10 +118,10 @@ int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen)
 	else if (r == 0)
 		m.dst = m.src;
 	if (r < 0)
-		return fail(err, errlen, "invalid --pass-fd '%s': expected FD or FD:TARGET (%s)", arg,
+		return errbuf_set(err, errlen, "invalid --pass-fd '%s': expected FD or FD:TARGET (%s)", arg,
 			    number_problem(r));
 	if (grow((void **)&o->moves, &o->cap_moves, o->n_moves, sizeof(*o->moves)) < 0)
-		return no_memory(err, errlen);
+		return errbuf_nomem(err, errlen);
 	o->moves[o->n_moves++] = m;
 	return 0;
 }
@@ -152,18 +134,18 @@ int parse_listen_fd(struct options *o, const char *arg, char *err, size_t errlen
 	int r = parse_fd_number(arg, left, &l.fd);
 
 	if (r < 0)
-		return fail(err, errlen, "invalid --listen-fd '%s': expected FD or FD:NAME (%s)", arg,
+		return errbuf_set(err, errlen, "invalid --listen-fd '%s': expected FD or FD:NAME (%s)", arg,
 			    number_problem(r));
 	if (colon) {
 		l.name = colon + 1;
 		l.name_len = strlen(l.name);
 		if (!listen_name_valid(l.name, l.name_len))
-			return fail(err, errlen,
+			return errbuf_set(err, errlen,
 				    "invalid --listen-fd '%s': a name is at most 255 printable ASCII characters, no ':'",
 				    arg);
 	}
 	if (grow((void **)&o->listen, &o->cap_listen, o->n_listen, sizeof(*o->listen)) < 0)
-		return no_memory(err, errlen);
+		return errbuf_nomem(err, errlen);
 	o->listen[o->n_listen++] = l;
 	return 0;
 }
@@ -243,7 +225,7 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			break;
 		case 'm':
 			if (parse_method(optarg, &o->method) < 0)
-				return fail(err, errlen,
+				return errbuf_set(err, errlen,
 					    "invalid --method '%s': expected auto, close_range, proc, poll or loop",
 					    optarg);
 			break;
@@ -287,18 +269,18 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			/* A required argument is the next word, whatever it is, so it
 			 * is missing only after the last one: name that.  (Not
 			 * argv[optind - 1]: musl moves optind past argc here.) */
-			return fail(err, errlen, "option '%s' requires an argument", argv[argc - 1]);
+			return errbuf_set(err, errlen, "option '%s' requires an argument", argv[argc - 1]);
 		default:
 			if (optopt)
-				return fail(err, errlen, "invalid option '-%c'", optopt);
-			return fail(err, errlen, "unrecognized option '%s'", argv[optind - 1]);
+				return errbuf_set(err, errlen, "invalid option '-%c'", optopt);
+			return errbuf_set(err, errlen, "unrecognized option '%s'", argv[optind - 1]);
 		}
 	}
 	if (o->audit && o->verify)
-		return fail(err, errlen, "--audit and --verify cannot be combined (--audit closes nothing)");
+		return errbuf_set(err, errlen, "--audit and --verify cannot be combined (--audit closes nothing)");
 	if (optind < argc)
 		o->command = &argv[optind];
 	else if (!o->list)
-		return fail(err, errlen, "no command given");
+		return errbuf_set(err, errlen, "no command given");
 	return 0;
 }

@@ -3,23 +3,13 @@
 #include "config.h"
 #include "prepare.h"
 
+#include "errbuf.h"
+
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "blocking.h"
 #include "nofile.h"
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
-	va_end(ap);
-	return -1;
-}
 
 int prepare_check(const struct options *o, const struct plan *p, bool moved,
 		  struct prepare *st, char *err, size_t errlen)
@@ -29,24 +19,24 @@ int prepare_check(const struct options *o, const struct plan *p, bool moved,
 	memset(st, 0, sizeof(*st));
 	if (o->nofile.arg) {
 		if (getrlimit(RLIMIT_NOFILE, &st->nofile_now) < 0)
-			return fail(err, errlen, "cannot read RLIMIT_NOFILE: %s", strerror(errno));
+			return errbuf_set(err, errlen, "cannot read RLIMIT_NOFILE: %s", strerror(errno));
 		if (nofile_target(&o->nofile, &st->nofile_now, &st->nofile_want, err, errlen) < 0)
 			return -1;
 		if ((r = nofile_first_kept_above(&p->keep, p->moves, p->n_moves,
 						 st->nofile_want.rlim_cur, &bad_fd)) < 0)
-			return fail(err, errlen, "--nofile: cannot look for kept descriptors: %s",
+			return errbuf_set(err, errlen, "--nofile: cannot look for kept descriptors: %s",
 				    strerror(-r));
 		if (bad_fd >= 0)
-			return fail(err, errlen,
+			return errbuf_set(err, errlen,
 				    "invalid --nofile '%s': descriptor %d is kept for COMMAND and not below the soft limit %llu",
 				    o->nofile.arg, bad_fd, (unsigned long long)st->nofile_want.rlim_cur);
 	}
 	if ((r = blocking_check(&o->blocking, p, moved, &bad_fd)) == BLOCKING_NOT_KEPT)
-		return fail(err, errlen, "descriptor %d (--blocking) is not kept for COMMAND", bad_fd);
+		return errbuf_set(err, errlen, "descriptor %d (--blocking) is not kept for COMMAND", bad_fd);
 	if (r == -EBADF)
-		return fail(err, errlen, "descriptor %d (--blocking) is not open", bad_fd);
+		return errbuf_set(err, errlen, "descriptor %d (--blocking) is not open", bad_fd);
 	if (r < 0)
-		return fail(err, errlen, "cannot read the flags of descriptor %d (--blocking): %s",
+		return errbuf_set(err, errlen, "cannot read the flags of descriptor %d (--blocking): %s",
 			    bad_fd, strerror(-r));
 	return 0;
 }
@@ -77,7 +67,7 @@ int prepare_apply(const struct options *o, const struct plan *p, char *err, size
 		return -1;
 	if (o->nofile.arg && setrlimit(RLIMIT_NOFILE, &st.nofile_want) < 0) {
 		int e = errno;
-		return fail(err, errlen, "cannot set --nofile '%s' (%llu:%llu)%s: %s", o->nofile.arg,
+		return errbuf_set(err, errlen, "cannot set --nofile '%s' (%llu:%llu)%s: %s", o->nofile.arg,
 			    (unsigned long long)st.nofile_want.rlim_cur,
 			    (unsigned long long)st.nofile_want.rlim_max,
 			    st.nofile_want.rlim_max > st.nofile_now.rlim_max ? ", above the hard limit" : "",
@@ -91,7 +81,7 @@ int prepare_apply(const struct options *o, const struct plan *p, char *err, size
 		fputc('\n', stderr);
 	}
 	if ((r = blocking_apply(&o->blocking, o->verbose ? stderr : NULL, &bad_fd)) < 0)
-		return fail(err, errlen, "cannot clear O_NONBLOCK on descriptor %d: %s", bad_fd,
+		return errbuf_set(err, errlen, "cannot clear O_NONBLOCK on descriptor %d: %s", bad_fd,
 			    strerror(-r));
 	return 0;
 }

@@ -24,21 +24,6 @@
 #include "signals.h"
 #include "testlib.h"
 
-static int test_number, failures;
-
-__attribute__((format(printf, 2, 3)))
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	failures += !ok;
-}
-
 /* What a child reports back: the probe's answer and FDSize's. */
 struct answer {
 	int probed;
@@ -178,7 +163,7 @@ static void check_sizes(void)
 		struct answer a;
 		bool ran = in_child(after_open, fds[i], &a) == 0;
 		bool by_select = !emulated || a.fdsize <= 512;
-		result(ran && probe_right(&a) && a.fdsize > fds[i] &&
+		tl_result(ran && probe_right(&a) && a.fdsize > fds[i] &&
 			       a.source == (by_select ? BOUND_SELECT : BOUND_FDSIZE) && a.bound == a.fdsize,
 		       "highest descriptor %d: probe %d, FDSize %d", fds[i], ran ? a.probed : -1,
 		       ran ? a.fdsize : -1);
@@ -192,7 +177,7 @@ static void check_lowered(void)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct answer a;
 		bool ran = in_child(after_lowering, fds[i], &a) == 0;
-		result(ran && probe_right(&a) && a.fdsize > fds[i],
+		tl_result(ran && probe_right(&a) && a.fdsize > fds[i],
 		       "descriptor %d open, then the hard limit lowered to 64: probe %d, FDSize %d",
 		       fds[i], ran ? a.probed : -1, ran ? a.fdsize : -1);
 	}
@@ -203,7 +188,7 @@ static void check_full(void)
 	struct answer a;
 	bool ran = in_child(full_table, 100, &a) == 0;
 
-	result(ran && probe_right(&a) && a.bound == -EMFILE,
+	tl_result(ran && probe_right(&a) && a.bound == -EMFILE,
 	       "full table (soft limit 100): probe %d needs no descriptor, FDSize %d "
 	       "(with one slot freed; full: %s)",
 	       ran ? a.probed : -1, ran ? a.fdsize : -1,
@@ -221,7 +206,7 @@ static void check_nr_open(const char *nr_open, int fd)
 
 	if (n <= 0) {
 		printf("ok %d - table capped by fs.nr_open # SKIP cannot read /proc/sys/fs/nr_open\n",
-		       ++test_number);
+		       ++tl_tap_number);
 		if (f >= 0)
 			close(f);
 		return;
@@ -256,13 +241,13 @@ static void check_nr_open(const char *nr_open, int fd)
 	close(f);
 	if (!lowered && !ran) {
 		printf("ok %d - table capped by fs.nr_open # SKIP cannot write /proc/sys/fs/nr_open\n",
-		       ++test_number);
+		       ++tl_tap_number);
 		return;
 	}
 	/* Capped (the kernel rounds fs.nr_open down to a word of bits): not a
 	 * power of two, so the probe's binary search found it. */
 	bool capped = a.fdsize > fd && a.fdsize <= atoi(nr_open) && (a.fdsize & (a.fdsize - 1)) != 0;
-	result(lowered && restored && ran && a.bound == 0 && capped && probe_right(&a),
+	tl_result(lowered && restored && ran && a.bound == 0 && capped && probe_right(&a),
 	       "fs.nr_open %d, descriptor %d: FDSize %d (capped: %s), probe %d; nr_open restored: %s",
 	       atoi(nr_open), fd, a.fdsize, capped ? "yes" : "no", a.probed, restored ? "yes" : "NO");
 }
@@ -281,13 +266,13 @@ static void check_filtered(void)
 
 	if (!tl_seccomp_works()) {
 		printf("ok %d - select blocked and trapped # SKIP no seccomp filter can be installed here (%s)\n",
-		       ++test_number, tl_emulator() ? tl_emulator() : "no filter for this ABI in testlib");
+		       ++tl_tap_number, tl_emulator() ? tl_emulator() : "no filter for this ABI in testlib");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct answer a;
 		bool ran = in_child(select_filtered, cases[i].action, &a) == 0;
-		result(ran && a.probed == cases[i].want && a.source == BOUND_FDSIZE &&
+		tl_result(ran && a.probed == cases[i].want && a.source == BOUND_FDSIZE &&
 			       a.bound == a.fdsize,
 		       "%s: the probe fails with %d, the bound comes from FDSize (%d)", cases[i].what,
 		       ran ? a.probed : 0, ran ? a.bound : -1);
@@ -304,6 +289,6 @@ int main(void)
 	check_nr_open("1100", 1050); /* above 1024: the EFAULT form */
 	check_nr_open("600", 550);   /* below: the bit-set form */
 	check_filtered();
-	printf("1..%d\n", test_number);
-	return failures ? 1 : 0;
+	printf("1..%d\n", tl_tap_number);
+	return tl_tap_failures ? 1 : 0;
 }

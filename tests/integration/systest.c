@@ -190,8 +190,6 @@ static const struct tcase cases[] = {
 
 static const char *const methods[] = { "auto", "close_range", "proc", "poll", "loop" };
 
-static int test_number, failures;
-
 /* --valgrind: closefds runs under valgrind memcheck; a memory error or a
  * leak makes it exit 99, or, once COMMAND is exec'd, leaves a report on
  * stderr: either fails the case.  valgrind cannot start
@@ -228,20 +226,6 @@ static const char *vg_arg(const char *arg, char *out, size_t len)
 	}
 	out[o] = '\0';
 	return out;
-}
-
-static void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failures++;
 }
 
 static void diag(const char *text)
@@ -457,7 +441,7 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 			ok = false;
 		}
 	}
-	result(ok, "%s [%s, %s]%s", c->name, tl_env_name(env), method,
+	tl_result(ok, "%s [%s, %s]%s", c->name, tl_env_name(env), method,
 	       must_refuse ? ": refused" : ": exact table");
 	if (!ok)
 		diag(why);
@@ -486,7 +470,7 @@ static void test_argc_zero(const char *closefds)
 	err[n > 0 ? n : 0] = '\0';
 	if (fd >= 0)
 		close(fd);
-	result(WIFEXITED(st) && WEXITSTATUS(st) == 125 && strstr(err, "closefds: ") == err,
+	tl_result(WIFEXITED(st) && WEXITSTATUS(st) == 125 && strstr(err, "closefds: ") == err,
 	       "argc == 0 is refused with 125");
 }
 
@@ -513,22 +497,22 @@ static void test_state_unchanged(const char *closefds, const char *probe)
 
 	if (!ran)
 		printf("# the probe did not run: status %d, stderr: %s\n", run.status, run.err);
-	result(ran && strcmp(b->env, "x y=z") == 0 && strcmp(a->env, b->env) == 0,
+	tl_result(ran && strcmp(b->env, "x y=z") == 0 && strcmp(a->env, b->env) == 0,
 	       "environment reaches COMMAND unchanged (%s)", a->env);
 	/* qemu-user installs a handler of its own for every signal, so the
 	 * kernel resets them at the exec and the next qemu starts with SIG_DFL:
 	 * an ignored signal does not survive an exec there. */
 	if (tl_emulator())
 		printf("ok %d - ignored signals unchanged # SKIP %s does not carry ignored signals across exec\n",
-		       ++test_number, tl_emulator());
+		       ++tl_tap_number, tl_emulator());
 	else
-		result(ran && strcmp(a->sigign, b->sigign) == 0 &&
+		tl_result(ran && strcmp(a->sigign, b->sigign) == 0 &&
 			       strtoull(a->sigign, NULL, 16) & (1ULL << (SIGUSR1 - 1)),
 		       "ignored signals unchanged (%s)", a->sigign);
-	result(ran && strcmp(a->sigblk, b->sigblk) == 0 && strtoull(a->sigblk, NULL, 16) & (1ULL << (SIGUSR2 - 1)),
+	tl_result(ran && strcmp(a->sigblk, b->sigblk) == 0 && strtoull(a->sigblk, NULL, 16) & (1ULL << (SIGUSR2 - 1)),
 	       "signal mask unchanged (%s)", a->sigblk);
-	result(ran && strcmp(a->cwd, "/usr") == 0, "working directory unchanged (%s)", a->cwd);
-	result(ran && strcmp(a->umask, "027") == 0, "umask unchanged (%s)", a->umask);
+	tl_result(ran && strcmp(a->cwd, "/usr") == 0, "working directory unchanged (%s)", a->cwd);
+	tl_result(ran && strcmp(a->umask, "027") == 0, "umask unchanged (%s)", a->umask);
 }
 
 static int gvisor_setup(void *p)
@@ -545,7 +529,7 @@ static void test_gvisor_bound(const char *closefds, const char *probe)
 	const char *args[] = { "-v", NULL };
 	bool ran = tl_run_closefds(closefds, probe, args, NULL, gvisor_setup, NULL, NULL, &run) == 0;
 
-	result(ran && run.status == 0 && strstr(run.err, "close_range(CLOSE_RANGE_CLOEXEC) closed") &&
+	tl_result(ran && run.status == 0 && strstr(run.err, "close_range(CLOSE_RANGE_CLOEXEC) closed") &&
 		       !strstr(run.err, "failed"),
 	       "under a filter that answers close_range above INT_MAX with EINVAL (gVisor), "
 	       "CLOSE_RANGE_CLOEXEC runs: status %d", run.status);
@@ -577,7 +561,7 @@ static int setuid_copy(const char *path, const char *name, uid_t uid, char *out,
 static void skip_setuid(const char *why)
 {
 	for (int i = 0; i < 3; i++)
-		printf("ok %d - setuid # SKIP %s\n", ++test_number, why);
+		printf("ok %d - setuid # SKIP %s\n", ++tl_tap_number, why);
 }
 
 static void test_setuid(const char *closefds, const char *probe)
@@ -617,14 +601,14 @@ static void test_setuid(const char *closefds, const char *probe)
 		skip_setuid(why);
 		return;
 	}
-	result(true, "control: a setuid-root probe run as nobody gets euid 0");
+	tl_result(true, "control: a setuid-root probe run as nobody gets euid 0");
 
 	if (setuid_copy(closefds, "suid-closefds", 0, suid_closefds, sizeof(suid_closefds)) < 0 ||
 	    tl_run_closefds(suid_closefds, probe, none, NULL, become_nobody, NULL, NULL, &run) < 0) {
-		result(false, "setuid-root closefds run as nobody");
+		tl_result(false, "setuid-root closefds run as nobody");
 		return;
 	}
-	result(run.status == 0 && run.probe_ran &&
+	tl_result(run.status == 0 && run.probe_ran &&
 		       strcmp(run.after.ids, "65534 65534 65534 65534 65534 65534") == 0,
 	       "setuid-root closefds run as nobody: COMMAND has only nobody's ids (%s)",
 	       run.after.ids);
@@ -634,10 +618,10 @@ static void test_setuid(const char *closefds, const char *probe)
 	if (setuid_copy(closefds, "nobody-closefds", NOBODY, nobody_closefds,
 			sizeof(nobody_closefds)) < 0 ||
 	    tl_run_closefds(nobody_closefds, probe, none, NULL, NULL, NULL, NULL, &run) < 0) {
-		result(false, "closefds setuid to nobody run by root");
+		tl_result(false, "closefds setuid to nobody run by root");
 		return;
 	}
-	result(run.status == 0 && run.probe_ran && strcmp(run.after.ids, "0 0 0 0 0 0") == 0,
+	tl_result(run.status == 0 && run.probe_ran && strcmp(run.after.ids, "0 0 0 0 0 0") == 0,
 	       "closefds setuid to nobody run by root: COMMAND runs as root (%s, status %d)",
 	       run.after.ids, run.status);
 }
@@ -676,37 +660,37 @@ int main(int argc, char *argv[])
 			for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++) {
 				if (valgrind && tl_env_hides_proc((enum tl_env)env))
 					printf("ok %d - %s [%s] # SKIP valgrind cannot start without /proc\n",
-					       ++test_number, c->name, tl_env_name((enum tl_env)env));
+					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env));
 				else if (valgrind && tl_env_traps((enum tl_env)env))
 					printf("ok %d - %s [%s] # SKIP valgrind itself asserts on a seccomp SIGSYS (m_signals.c, async_signalhandler)\n",
-					       ++test_number, c->name, tl_env_name((enum tl_env)env));
+					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env));
 				else if (valgrind && c->hard_limit)
 					printf("ok %d - %s # SKIP valgrind keeps descriptors of its own below the lowered limit\n",
-					       ++test_number, c->name);
+					       ++tl_tap_number, c->name);
 				else if (valgrind && (c->soft_limit || c->fill_table || c->static_build))
 					printf("ok %d - %s # SKIP valgrind needs descriptors of its own below the soft limit\n",
-					       ++test_number, c->name);
+					       ++tl_tap_number, c->name);
 				else if (valgrind && (c->close_stdio & 4))
 					printf("ok %d - %s # SKIP valgrind does not start with stderr closed (exit 127)\n",
-					       ++test_number, c->name);
+					       ++tl_tap_number, c->name);
 				else if (c->needs_proc && sanitized && tl_env_hides_proc((enum tl_env)env))
 					printf("ok %d - %s [%s] # SKIP a sanitizer-built probe cannot start with a socket on stderr and no /proc\n",
-					       ++test_number, c->name, tl_env_name((enum tl_env)env));
+					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env));
 				else if (emulator && tl_env_uses_seccomp((enum tl_env)env) && !tl_seccomp_works())
 					printf("ok %d - %s [%s, %s] # SKIP %s refuses seccomp filters (PR_SET_SECCOMP: EINVAL)\n",
-					       ++test_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
+					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
 				else if (emulator && c->hard_limit && tl_env_hides_proc((enum tl_env)env))
 					printf("ok %d - %s [%s, %s] # SKIP under %s the select probe cannot size a table of 1024 slots or more, and without /proc the bound is the limit\n",
-					       ++test_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
+					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
 				else if (emulator && c->caller_sigsys)
 					printf("ok %d - %s [%s, %s] # SKIP %s does not carry ignored signals across exec\n",
-					       ++test_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
+					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
 				else if (emulator && c->static_build)
 					printf("ok %d - %s [%s, %s] # SKIP %s needs free descriptors of its own to start a program\n",
-					       ++test_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
+					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
 				else if (c->static_build && !static_closefds)
 					printf("ok %d - %s # SKIP no static build (sanitizers, or no static libc)\n",
-					       ++test_number, c->name);
+					       ++tl_tap_number, c->name);
 				else
 					run_case(c->static_build ? static_closefds : closefds,
 						 c->static_build ? static_probe : probe, c,
@@ -718,7 +702,7 @@ int main(int argc, char *argv[])
 	test_state_unchanged(closefds, probe);
 	if (tl_emulator() && !tl_seccomp_works())
 		printf("ok %d - gVisor-like close_range filter # SKIP %s refuses seccomp filters\n",
-		       ++test_number, tl_emulator());
+		       ++tl_tap_number, tl_emulator());
 	else
 		test_gvisor_bound(closefds, probe);
 	if (valgrind)
@@ -726,5 +710,5 @@ int main(int argc, char *argv[])
 	else
 		test_setuid(closefds, probe);
 	tl_cleanup();
-	return failures ? 1 : 0;
+	return tl_tap_failures ? 1 : 0;
 }

@@ -43,6 +43,7 @@ struct seccomp_data {
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -673,4 +674,18 @@ int tl_run_closefds(const char *closefds, const char *probe, const char *const *
 	if (run->probe_ran && tl_read_report(report, &run->after) < 0)
 		return -1;
 	return 0;
+}
+
+int tl_tap_number, tl_tap_failures;
+
+void tl_result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", ++tl_tap_number);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	tl_tap_failures += !ok;
 }

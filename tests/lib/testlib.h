@@ -166,4 +166,11 @@ const char *tl_report_identity(const struct tl_report *r, int fd);
 const char *tl_workdir(void);
 void tl_cleanup(void);
 
+/* TAP for the C tests: tl_result() prints "ok N - ..." or "not ok N - ..."
+ * with the next number; a test printing a line of its own (a SKIP) takes
+ * ++tl_tap_number.  tl_tap_failures counts the "not ok". */
+extern int tl_tap_number, tl_tap_failures;
+__attribute__((format(printf, 2, 3)))
+void tl_result(bool ok, const char *fmt, ...);
+
 #endif

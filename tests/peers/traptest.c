@@ -20,21 +20,6 @@
 
 #include "testlib.h"
 
-static int test_number, failures;
-
-__attribute__((format(printf, 2, 3)))
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++test_number);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	failures += !ok;
-}
-
 enum caller_sigsys { SIGSYS_DEFAULT, SIGSYS_BLOCKED, SIGSYS_IGNORED, SIGSYS_BOTH };
 
 static const char *const caller_name[] = { "default", "blocked", "ignored",
@@ -200,7 +185,7 @@ static void test_kill(const char *closefds)
 			     !!(status_mask(out, "SigIgn") & bit) == ignored;
 			want = "pending for COMMAND, which has it blocked";
 		}
-		result(ok, "kill -SYS during closefds --audit, SIGSYS %s: %s", caller_name[c], want);
+		tl_result(ok, "kill -SYS during closefds --audit, SIGSYS %s: %s", caller_name[c], want);
 		if (!ok) {
 			for (char *nl = strchr(out, '\n'); nl && nl[1]; nl = strchr(nl, '\n'))
 				*nl = ' ';
@@ -242,7 +227,7 @@ int main(int argc, char *argv[])
 		bool ran = tl_run_closefds(closefds, probe, args, NULL, setup, NULL, &sa, &run) == 0;
 		bool ok = ran && run.status == 0 && run.probe_ran && exact_table(&run, why, sizeof(why)) &&
 			  strstr(run.err, trap_line) != NULL;
-		result(ok, "close_range trapped, SIGSYS %s: falls back, exact table, --verbose names the trap",
+		tl_result(ok, "close_range trapped, SIGSYS %s: falls back, exact table, --verbose names the trap",
 		       caller_name[c]);
 		if (!ok)
 			printf("# status %d, probe %s; %s\n# stderr: %s\n", run.status,
@@ -253,7 +238,7 @@ int main(int argc, char *argv[])
 		     strcmp(run.after.sigign, run.before.sigign) == 0 &&
 		     has_bit(run.after.sigblk, SIGSYS) == blocked &&
 		     has_bit(run.after.sigign, SIGSYS) == ignored;
-		result(ok, "close_range trapped, SIGSYS %s: COMMAND gets the caller's mask and ignored set",
+		tl_result(ok, "close_range trapped, SIGSYS %s: COMMAND gets the caller's mask and ignored set",
 		       caller_name[c]);
 		if (!ok)
 			printf("# SigBlk %s -> %s, SigIgn %s -> %s\n", run.before.sigblk, run.after.sigblk,
@@ -267,12 +252,12 @@ int main(int argc, char *argv[])
 		const char *want = "closefds: method 'close_range' cannot run here: "
 				   "Function not implemented (a seccomp filter trapped it: SIGSYS)\n";
 		bool ok = ran && run.status == 125 && !run.probe_ran && strcmp(run.err, want) == 0;
-		result(ok, "-m close_range trapped: 125, 'cannot run here' naming the trap, nothing run");
+		tl_result(ok, "-m close_range trapped: 125, 'cannot run here' naming the trap, nothing run");
 		if (!ok)
 			printf("# status %d, probe %s, stderr: %s\n", run.status,
 			       run.probe_ran ? "ran" : "did not run", run.err);
 	}
 	test_kill(closefds);
 	tl_cleanup();
-	return failures ? 1 : 0;
+	return tl_tap_failures ? 1 : 0;
 }
