@@ -6,6 +6,7 @@
 #include "errbuf.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "blocking.h"
@@ -18,18 +19,28 @@ int prepare_check(const struct options *o, const struct plan *p, bool moved,
 
 	memset(st, 0, sizeof(*st));
 	if (o->nofile.arg) {
+		/* --audit closes nothing: every open descriptor reaches COMMAND.
+		 * One range: no allocation. */
+		struct fd_set_ranges all;
+		fd_set_init(&all);
+		if (o->audit && fd_set_add(&all, 0, INT_MAX) < 0)
+			return errbuf_set(err, errlen, "out of memory");
 		if (getrlimit(RLIMIT_NOFILE, &st->nofile_now) < 0)
 			return errbuf_set(err, errlen, "cannot read RLIMIT_NOFILE: %s", strerror(errno));
 		if (nofile_target(&o->nofile, &st->nofile_now, &st->nofile_want, err, errlen) < 0)
 			return -1;
-		if ((r = nofile_first_kept_above(&p->keep, p->moves, p->n_moves,
-						 st->nofile_want.rlim_cur, &bad_fd)) < 0)
+		r = nofile_first_kept_above(o->audit ? &all : &p->keep, p->moves, p->n_moves,
+					    st->nofile_want.rlim_cur, &bad_fd);
+		fd_set_free(&all);
+		if (r < 0)
 			return errbuf_set(err, errlen, "--nofile: cannot look for kept descriptors: %s",
 				    strerror(-r));
 		if (bad_fd >= 0)
 			return errbuf_set(err, errlen,
-				    "invalid --nofile '%s': descriptor %d is kept for COMMAND and not below the soft limit %llu",
-				    o->nofile.arg, bad_fd, (unsigned long long)st->nofile_want.rlim_cur);
+				    "invalid --nofile '%s': descriptor %d is %s and not below the soft limit %llu",
+				    o->nofile.arg, bad_fd,
+				    o->audit ? "left open by --audit" : "kept for COMMAND",
+				    (unsigned long long)st->nofile_want.rlim_cur);
 	}
 	if ((r = blocking_check(&o->blocking, p, moved, &bad_fd)) == BLOCKING_NOT_KEPT)
 		return errbuf_set(err, errlen, "descriptor %d (--blocking) is not kept for COMMAND", bad_fd);

@@ -132,6 +132,14 @@ nr_open=$(cat /proc/sys/fs/nr_open 2>/dev/null || echo 1073741816)
 expect_error "--nofile hard above what may be set" "':$((nr_open + 1))'" 0 --nofile=:$((nr_open + 1))
 expect_error "--nofile below a kept descriptor" "descriptor 50 is kept" 0 -p 0:50 --nofile=40
 expect_error "--nofile below 0-2" "descriptor 2 is kept" 0 --nofile=2
+# --audit closes nothing, so every open descriptor counts.
+run -p 0:150 -- "$closefds" --audit --nofile=100 -- touch "$tmp/ran"
+if [ "$status" -eq 125 ] && grep -q "^closefds: invalid --nofile '100': descriptor 150 is left open by --audit" "$tmp/err" &&
+	[ ! -e "$tmp/ran" ]; then
+	ok "--audit --nofile=100 with 150 open: 125, names 150, nothing run"
+else
+	not_ok "--audit --nofile=100 with 150 open" "status $status" "$(cat "$tmp/err")"
+fi
 exec 7</dev/null
 expect_error "--nofile below a -k range member that is open" "descriptor 7 is kept" 0 -k 5-9 --nofile=7
 exec 7<&-

@@ -25,6 +25,8 @@ check() { # check NAME TOOL ARGS...: ok if the command succeeds
 }
 
 check "bash completion: shellcheck" shellcheck -s bash "$contrib/completions/closefds.bash"
+check "release.sh: shellcheck" shellcheck "$contrib/release.sh"
+check "release.sh: sh -n" sh -n "$contrib/release.sh"
 check "bash completion: bash -n" bash -n "$contrib/completions/closefds.bash"
 check "zsh completion: zsh -n" zsh -n "$contrib/completions/_closefds"
 check "fish completion: fish -n" fish -n "$contrib/completions/closefds.fish"
