@@ -152,8 +152,8 @@ static void generate(struct dcase *c)
 	/* A third of the cases lower the hard limit below open descriptors, when
 	 * every move target (and a temporary above them) stays below it.  Not
 	 * under valgrind (it keeps descriptors of its own below the limit), nor
-	 * under qemu without /proc (the select probe cannot size a table of 1024
-	 * slots or more there: the bound would be the limit). */
+	 * under qemu without /proc (the select probe cannot size a table above 512
+	 * slots there: the bound would be the limit). */
 	bool low_targets = true;
 	for (int i = 0; i < c->n_moves; i++)
 		low_targets &= c->dst[i] < 100;

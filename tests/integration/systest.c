@@ -680,7 +680,7 @@ int main(int argc, char *argv[])
 					printf("ok %d - %s [%s, %s] # SKIP %s refuses seccomp filters (PR_SET_SECCOMP: EINVAL)\n",
 					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
 				else if (emulator && c->hard_limit && tl_env_hides_proc((enum tl_env)env))
-					printf("ok %d - %s [%s, %s] # SKIP under %s the select probe cannot size a table of 1024 slots or more, and without /proc the bound is the limit\n",
+					printf("ok %d - %s [%s, %s] # SKIP under %s the select probe cannot size a table above 512 slots, and without /proc the bound is the limit\n",
 					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
 				else if (emulator && c->caller_sigsys)
 					printf("ok %d - %s [%s, %s] # SKIP %s does not carry ignored signals across exec\n",
