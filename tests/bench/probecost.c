@@ -14,7 +14,7 @@
  *          stack page and, for FDSize, /proc/self looked up for the first
  *          time, as in every closefds run.
  * Printed: medians in microseconds, and the number of select calls the
- * probe makes (counted by a copy of its gallop: 32, 64, ... up to the first
+ * probe makes (counted by a copy of its gallop: 64, 128, ... up to the first
  * slot outside, then one check below it).  Both functions must return the
  * table size the kernel reports (FDSize) or it exits 1; timing is printed,
  * never checked. */
@@ -114,16 +114,16 @@ static double fresh_once(const char *self, int size, enum which w, int *result)
 	return us;
 }
 
-/* The select calls the gallop in fdbound.c makes for a power-of-two table:
- * 32, 64, ... size (all inside), size (outside)... i.e. one per power of
- * two from 32 to size, plus the check at size - 1. */
+/* The select calls the gallop in fdbound.c makes for a power-of-two table
+ * (64-bit words): 64, 128, ... up to size (the first slot outside), then one
+ * check a word below it, unless that slot was already found inside. */
 static int probe_calls(int size)
 {
 	int n = 0;
 
-	for (long long k = 32; k <= size; k *= 2)
+	for (long long k = 64; k <= size; k *= 2)
 		n++;
-	return n + 1;
+	return size > 64 ? n + 1 : n;
 }
 
 int main(int argc, char *argv[])
