@@ -60,7 +60,6 @@ static void read_environment(struct plan_env *env)
 	env->listen_pid = ENV("LISTEN_PID");
 	env->listen_fds = ENV("LISTEN_FDS");
 	env->listen_fdnames = ENV("LISTEN_FDNAMES");
-	env->makeflags = ENV("MAKEFLAGS");
 	for (size_t i = 0; i < 3; i++)
 		env->jobserver_env[i] = ENV(jobserver_vars[i]);
 	env->pid = getpid();

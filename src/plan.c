@@ -91,7 +91,7 @@ static int add_named(struct plan *p, const struct options *o, const struct plan_
 			goto nomem;
 	}
 	if (o->keep_jobserver) {
-		int found = jobserver_parse(env->makeflags, &r, &w, err, errlen);
+		int found = jobserver_parse(env->jobserver_env[0], &r, &w, err, errlen);
 		if (found < 0)
 			return -1;
 		/* As one-number ranges: kept when open, no error when not. */

@@ -17,8 +17,8 @@
  * for the jobserver pipe that --keep-jobserver keeps only when it is open;
  * the plan makes no system call itself. */
 struct plan_env {
-	const char *listen_pid, *listen_fds, *listen_fdnames, *makeflags;
-	const char *jobserver_env[3]; /* the values of jobserver_vars (activation.h) */
+	const char *listen_pid, *listen_fds, *listen_fdnames;
+	const char *jobserver_env[3]; /* jobserver_vars (activation.h); [0] is MAKEFLAGS */
 	pid_t pid;
 	int (*fd_open)(int fd);
 };

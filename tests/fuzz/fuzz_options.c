@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct options o;
 	struct plan p;
 	const struct plan_env env = { .listen_pid = "100", .listen_fds = "2",
-				      .listen_fdnames = "a:b", .makeflags = "-j --jobserver-auth=7,8",
+				      .listen_fdnames = "a:b",
 				      .jobserver_env = { "-j --jobserver-auth=7,8", "--jobserver-fds=9,10", NULL },
 				      .pid = 100 };
 	options_init(&o);

@@ -338,7 +338,6 @@ static void test_plan_build_env_truth(void **state)
 		char err[ERRBUF_SIZE];
 		const struct plan_env env = { .listen_pid = cases[i].listen_fds ? "100" : NULL,
 					      .listen_fds = cases[i].listen_fds,
-					      .makeflags = cases[i].makeflags,
 					      .jobserver_env = { cases[i].makeflags, NULL, NULL },
 					      .pid = 100 };
 		int r = build(&p, &o, cases[i].words, &env, err);
