@@ -14,8 +14,9 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "options.h"
-#include "plan.h"
+#include "decimal.h"
+#include "fdflags.h"
+#include "moves.h"
 
 int blocking_parse(const char *arg, struct fd_set_ranges *fds, char *err, size_t errlen)
 {
@@ -47,11 +48,11 @@ int blocking_parse(const char *arg, struct fd_set_ranges *fds, char *err, size_t
 
 /* Where fd's open file description is before the moves: a --pass-fd target
  * holds its source's. */
-static int source_of(const struct plan *p, int fd)
+static int source_of(const struct fd_move *moves, size_t n_moves, int fd)
 {
-	for (size_t i = 0; i < p->n_moves; i++)
-		if (p->moves[i].dst == fd)
-			return p->moves[i].src;
+	for (size_t i = 0; i < n_moves; i++)
+		if (moves[i].dst == fd)
+			return moves[i].src;
 	return fd;
 }
 
@@ -63,15 +64,15 @@ static int status_flags(int fd)
 	return fl < 0 ? -errno : fl;
 }
 
-int blocking_check(const struct fd_set_ranges *fds, const struct plan *p, bool moved,
-		   int *bad_fd)
+int blocking_check(const struct fd_set_ranges *fds, const struct fd_set_ranges *keep,
+		   const struct fd_move *moves, size_t n_moves, bool moved, int *bad_fd)
 {
 	for (size_t i = 0; i < fds->n; i++) {
 		for (long long fd = fds->v[i].lo; fd <= fds->v[i].hi; fd++) {
 			*bad_fd = (int)fd;
-			if (!fd_set_contains(&p->keep, (int)fd))
+			if (!fd_set_contains(keep, (int)fd))
 				return BLOCKING_NOT_KEPT;
-			int fl = status_flags(moved ? (int)fd : source_of(p, (int)fd));
+			int fl = status_flags(moved ? (int)fd : source_of(moves, n_moves, (int)fd));
 			if (fl < 0)
 				return fl;
 		}
@@ -79,11 +80,12 @@ int blocking_check(const struct fd_set_ranges *fds, const struct plan *p, bool m
 	return 0;
 }
 
-int blocking_list(FILE *out, const struct fd_set_ranges *fds, const struct plan *p)
+int blocking_list(FILE *out, const struct fd_set_ranges *fds, const struct fd_move *moves,
+		  size_t n_moves)
 {
 	for (size_t i = 0; i < fds->n; i++) {
 		for (long long fd = fds->v[i].lo; fd <= fds->v[i].hi; fd++) {
-			int fl = status_flags(source_of(p, (int)fd));
+			int fl = status_flags(source_of(moves, n_moves, (int)fd));
 			if (fl < 0)
 				return fl;
 			fprintf(out, "%lld\tblocking\tO_NONBLOCK %s\n", fd,
@@ -93,21 +95,31 @@ int blocking_list(FILE *out, const struct fd_set_ranges *fds, const struct plan 
 	return 0;
 }
 
-int blocking_apply(const struct fd_set_ranges *fds, FILE *verbose, int *bad_fd)
+int blocking_apply(const struct fd_set_ranges *fds, FILE *verbose, struct fd_set_ranges *cleared,
+		   int *bad_fd)
 {
 	for (size_t i = 0; i < fds->n; i++) {
 		for (long long fd = fds->v[i].lo; fd <= fds->v[i].hi; fd++) {
+			bool was;
+			int r;
 			*bad_fd = (int)fd;
-			int fl = status_flags((int)fd);
-			if (fl < 0)
-				return fl;
-			/* Only O_NONBLOCK: F_SETFL with 0 would clear O_APPEND too. */
-			if ((fl & O_NONBLOCK) && fcntl((int)fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-				return -errno;
+			if ((r = fd_set_nonblock((int)fd, false, &was)) < 0)
+				return r;
+			if (was && fd_set_add(cleared, (int)fd, (int)fd) < 0) {
+				fd_set_nonblock((int)fd, true, NULL);
+				return -ENOMEM;
+			}
 			if (verbose)
 				fprintf(verbose, "closefds: descriptor %lld: O_NONBLOCK %s\n", fd,
-					(fl & O_NONBLOCK) ? "cleared" : "was not set");
+					was ? "cleared" : "was not set");
 		}
 	}
 	return 0;
+}
+
+void blocking_undo(const struct fd_set_ranges *cleared)
+{
+	for (size_t i = 0; i < cleared->n; i++)
+		for (long long fd = cleared->v[i].lo; fd <= cleared->v[i].hi; fd++)
+			fd_set_nonblock((int)fd, true, NULL);
 }

@@ -22,3 +22,18 @@ int errbuf_nomem(char *err, size_t errlen)
 	errbuf_set(err, errlen, "out of memory");
 	return -ENOMEM;
 }
+
+void errbuf_put(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}

@@ -29,76 +29,50 @@
  * table) and no memory grows with the limit: the region the kernel reads
  * and writes back is one bit per slot of the table, at most.
  */
+/* Where pselect6 is refused (a filter), the same probe runs with select()
+ * itself where this ABI has it (x86_64 select, i386 _newselect; arm64 and
+ * the newer ABIs have only pselect6): one of the two is enough.  Under
+ * RLIMIT_AS, or a filter that refuses mmap, the guard page cannot be made:
+ * the probe then sets bit k in a buffer on the stack up to STACK_SLOTS.
+ *
+ * The probe either answers or says why not; fd_bound_get() decides what
+ * that means (see fdbound.h): never a weaker bound without a word. */
 #include "config.h"
 #include "fdbound.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
-#if IS_LINUX
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
-#endif
+#include <unistd.h>
 
-#include "fdscan.h"
+#include "fdflags.h"
+#include "procfs.h"
+#include "retry.h"
 
 int fd_table_size_from_proc(void)
 {
-	/* "FDSize:" is in the first kilobyte of status; read 4 KiB into a fixed
-	 * buffer, no stdio, no allocation. */
-	static const char key[] = "\nFDSize:";
-	char buf[4096];
-	size_t len = 0;
-	int fd, r = -ENOENT;
+	int v = procfs_status_number("FDSize");
 
-	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (!fd_is_procfs(fd)) {
-		close(fd);
-		return -ENOENT;
-	}
-	while (len < sizeof(buf) - 1) {
-		ssize_t k = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	close(fd);
-	buf[len] = '\0';
-	const char *p = strstr(buf, key);
-	if (!p)
-		return r;
-	p += sizeof(key) - 1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	long long v = 0;
-	const char *digits = p;
-	while (*p >= '0' && *p <= '9' && v <= INT_MAX)
-		v = v * 10 + (*p++ - '0');
-	if (p == digits || *p != '\n' || v <= 0 || v > INT_MAX)
-		return -EINVAL;
-	return (int)v;
+	return v == 0 ? -EINVAL : v;
 }
 
-#if IS_LINUX && (defined(SYS_pselect6) || defined(SYS_pselect6_time64))
-/* pselect6 itself: glibc's fd_set and FD_SET stop at 1024.  The 64-bit
- * call where the ABI has both (i386), so the timeout is a
+/* The 64-bit pselect6 where the ABI has both (i386), so the timeout is a
  * __kernel_timespec either way; 16 zero bytes are a zero timeout in every
- * layout (the kernel writes the time left back: it must be writable). */
+ * layout, timeval or timespec (the kernel writes the time left back: it
+ * must be writable).  select() takes the same first four arguments. */
 #ifdef SYS_pselect6_time64
 #define SYS_PSELECT SYS_pselect6_time64
 #else
 #define SYS_PSELECT SYS_pselect6
+#endif
+#if defined(SYS__newselect)
+#define SYS_SELECT SYS__newselect
+#elif defined(SYS_select)
+#define SYS_SELECT SYS_select
 #endif
 
 /* The kernel reads the bitmap in words of its unsigned long (x32: 64 bits,
@@ -112,24 +86,48 @@ int fd_table_size_from_proc(void)
  * is at most INT_MAX rounded down to a word. */
 #define LAST_PROBE (INT_MAX & ~(WORD_BITS - 1))
 
-/* A writable region with an inaccessible page right after it. */
-struct probe_map {
-	char *base;
+/* Below this slot the probe sets bit k in a small buffer on the stack: no
+ * mapping to make.  Above it, no bit is set at all (see guard_slot):
+ * qemu-user copies the bitmap into the host's 1024-bit fd_set and aborts
+ * the process for a set bit beyond it ("bit out of range 0 - FD_SETSIZE").
+ * Where no guard page can be mapped, the stack buffer serves up to
+ * STACK_SLOTS (4 KiB of bits). */
+#define SMALL_SLOTS 1024
+#define STACK_SLOTS 32768
+
+struct probe {
+	long nr;    /* SYS_PSELECT or SYS_SELECT */
+	char *base; /* the guard-page region, or NULL */
 	size_t len; /* readable and writable bytes, then the guard page */
+	int map_err; /* mmap or mprotect failed: use the stack */
+	unsigned long *stack; /* STACK_SLOTS bits, all clear */
 };
 
-static int probe_map_fit(struct probe_map *m, size_t need)
+static long select_call(const struct probe *p, int n, void *bits)
+{
+	long r;
+	int interrupted = 0;
+
+	do {
+		long long timeout[2] = { 0, 0 };
+		r = syscall(p->nr, n, bits, NULL, NULL, timeout, NULL);
+	} while (r < 0 && errno == EINTR && ++interrupted < RETRY_MAX);
+	return r;
+}
+
+static int probe_map_fit(struct probe *p, size_t need)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (need <= m->len)
+	if (need <= p->len)
 		return 0;
-	if (m->base)
-		munmap(m->base, m->len + page);
-	size_t len = m->len ? 2 * m->len : page;
+	if (p->base)
+		munmap(p->base, p->len + page);
+	size_t len = p->len ? 2 * p->len : page;
 	while (len < need)
 		len *= 2;
-	*m = (struct probe_map){ NULL, 0 };
+	p->base = NULL;
+	p->len = 0;
 	void *b = mmap(NULL, len + page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		       -1, 0);
 	if (b == MAP_FAILED)
@@ -139,67 +137,72 @@ static int probe_map_fit(struct probe_map *m, size_t need)
 		munmap(b, len + page);
 		return err;
 	}
-	*m = (struct probe_map){ b, len };
+	p->base = b;
+	p->len = len;
 	return 0;
 }
 
-/* Below this slot the probe sets bit k in a small buffer on the stack: no
- * mapping to make.  Above it, no bit is set at all (see slot_in_table):
- * qemu-user copies the bitmap into the host's 1024-bit fd_set and aborts
- * the process for a set bit beyond it ("bit out of range 0 - FD_SETSIZE"). */
-#define SMALL_SLOTS 1024
-
-/* Slot k below SMALL_SLOTS: with bit k set, EBADF or a count means inside
- * (max_select_fd() found it closed, or polled it); 0 means beyond the table
- * or open and not ready, which fcntl tells apart. */
-static int small_slot_in_table(int k)
+/* With bit k set: EBADF or a count means inside (max_select_fd() found k
+ * closed, or polled it); 0 means beyond the table or open and not ready,
+ * which fcntl tells apart. */
+static int set_bit_slot(struct probe *p, int k)
 {
-	unsigned long words[SMALL_SLOTS / (8 * sizeof(unsigned long))] = { 0 };
-	long n;
+	const size_t bits = 8 * sizeof(unsigned long);
+	unsigned long *w = &p->stack[(size_t)k / bits];
 
-	words[(size_t)k / (8 * sizeof(unsigned long))] = 1UL << ((size_t)k % (8 * sizeof(unsigned long)));
-	do {
-		long long timeout[2] = { 0, 0 };
-		n = syscall(SYS_PSELECT, k + 1, words, NULL, NULL, timeout, NULL);
-	} while (n < 0 && errno == EINTR);
+	*w = 1UL << ((size_t)k % bits);
+	long n = select_call(p, k + 1, p->stack);
+	int err = errno;
+	*w = 0;
 	if (n < 0)
-		return errno == EBADF ? 1 : -errno;
-	return n > 0 || fd_open_state(k) == 1;
+		return err == EBADF ? 1 : -err;
+	if (n > 0)
+		return 1;
+	return fd_open_state(k);
 }
 
-/* 1 if slot k (a multiple of WORD_BITS) is inside the table, 0 if not,
- * -errno if select fails otherwise (a filter: EPERM, ENOSYS, or a trap
- * turned into ENOSYS). */
-static int slot_in_table(struct probe_map *m, int k)
+/* No bit set; bits 0 .. k-1 readable, the word holding bit k in the guard
+ * page: the kernel copies whole words up to min(k + 1, table size), so
+ * EFAULT means inside and 0 means beyond. */
+static int guard_slot(struct probe *p, int k)
 {
-	if (k < SMALL_SLOTS)
-		return small_slot_in_table(k);
-
 	size_t need = (size_t)k / 8;
-	int r = probe_map_fit(m, need);
-	long n;
+	int r = probe_map_fit(p, need);
 
 	if (r < 0)
 		return r;
-	/* Bits 0 .. k-1 readable, the word holding bit k in the guard page. */
-	void *bits = m->base + m->len - need;
-	do {
-		long long timeout[2] = { 0, 0 };
-		n = syscall(SYS_PSELECT, k + 1, bits, NULL, NULL, timeout, NULL);
-	} while (n < 0 && errno == EINTR);
+	long n = select_call(p, k + 1, p->base + p->len - need);
 	if (n < 0)
 		return errno == EFAULT ? 1 : -errno;
 	return n == 0 ? 0 : -EPROTO; /* no bit was set: a count is nonsense */
 }
 
-static int table_size(struct probe_map *m)
+/* 1 if slot k (a multiple of WORD_BITS) is inside the table, 0 if not,
+ * -errno if select fails otherwise (a filter: EPERM, ENOSYS, or a trap
+ * turned into ENOSYS; no memory for the bitmap). */
+static int slot_in_table(struct probe *p, int k)
+{
+	if (k < SMALL_SLOTS || (p->map_err && k < STACK_SLOTS))
+		return set_bit_slot(p, k);
+	if (p->map_err)
+		return p->map_err;
+	int r = guard_slot(p, k);
+	if ((r == -ENOMEM || r == -EPERM || r == -EACCES) && k < STACK_SLOTS && !p->base) {
+		/* mmap refused (RLIMIT_AS, a filter): the stack, from here on. */
+		p->map_err = r;
+		return set_bit_slot(p, k);
+	}
+	return r;
+}
+
+static int table_size(struct probe *p)
 {
 	long long in = 0, out = -1; /* slot 0 is inside: stdio_repair */
 	int r;
 
 	/* Gallop: one word, two, four, ... 2^30 slots, then the last. */
 	for (long long k = WORD_BITS; out < 0; k = k >= (1LL << 30) ? LAST_PROBE : 2 * k) {
-		if ((r = slot_in_table(m, (int)k)) < 0)
+		if ((r = slot_in_table(p, (int)k)) < 0)
 			return r;
 		if (r && k == LAST_PROBE)
 			return -EOVERFLOW; /* no table is that large: select does not clamp */
@@ -211,7 +214,7 @@ static int table_size(struct probe_map *m)
 	/* The usual case: the table is the power of two just found. */
 	if (out - WORD_BITS == in)
 		return (int)out;
-	if ((r = slot_in_table(m, (int)(out - WORD_BITS))) < 0)
+	if ((r = slot_in_table(p, (int)(out - WORD_BITS))) < 0)
 		return r;
 	if (r)
 		return (int)out;
@@ -219,7 +222,7 @@ static int table_size(struct probe_map *m)
 	/* Capped by fs.nr_open: a whole number of words in (in, out]. */
 	while (out - in > WORD_BITS) {
 		long long mid = in + (out - in) / WORD_BITS / 2 * WORD_BITS;
-		if ((r = slot_in_table(m, (int)mid)) < 0)
+		if ((r = slot_in_table(p, (int)mid)) < 0)
 			return r;
 		if (r)
 			in = mid;
@@ -229,21 +232,35 @@ static int table_size(struct probe_map *m)
 	return (int)out;
 }
 
-int fd_table_size_from_select(void)
+/* The probe with one system call. */
+static int table_size_with(long nr, unsigned long *stack)
 {
-	struct probe_map m = { NULL, 0 };
-	int size = table_size(&m);
+	struct probe p = { .nr = nr, .stack = stack };
+	int size = table_size(&p);
 
-	if (m.base)
-		munmap(m.base, m.len + (size_t)sysconf(_SC_PAGESIZE));
+	if (p.base)
+		munmap(p.base, p.len + (size_t)sysconf(_SC_PAGESIZE));
 	return size;
 }
-#else
+
+/* select refused outright: by a filter, or an old kernel. */
+static bool refused(int r)
+{
+	return r == -EPERM || r == -ENOSYS || r == -EACCES;
+}
+
 int fd_table_size_from_select(void)
 {
-	return -ENOSYS;
-}
+	unsigned long stack[STACK_SLOTS / (8 * sizeof(unsigned long))];
+
+	memset(stack, 0, sizeof(stack));
+	int size = table_size_with(SYS_PSELECT, stack);
+#ifdef SYS_SELECT
+	if (refused(size))
+		size = table_size_with(SYS_SELECT, stack);
 #endif
+	return size;
+}
 
 static int rlim_to_int(rlim_t v)
 {
@@ -263,27 +280,35 @@ const char *fd_bound_source_name(enum fd_bound_source s)
 	return "RLIMIT_NOFILE";
 }
 
-void fd_bound_get(struct fd_bound *b)
+int fd_bound_get(struct fd_bound *b)
 {
 	struct rlimit rl;
-	int size = fd_table_size_from_select();
+	int probed = fd_table_size_from_select();
 
-	if (size > 0) {
-		b->limit = size;
+	b->probe_err = probed < 0 ? probed : 0;
+	if (probed > 0) {
+		b->limit = probed;
 		b->source = BOUND_SELECT;
-		return;
+		return 0;
 	}
-	size = fd_table_size_from_proc();
+	int size = fd_table_size_from_proc();
 	if (size > 0) {
 		b->limit = size;
 		b->source = BOUND_FDSIZE;
-		return;
+		return 0;
 	}
-	b->source = BOUND_RLIMIT;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-		b->limit = INT_MAX;
-		return;
-	}
+	/* The limit misses a descriptor above a hard limit lowered after it
+	 * was opened: acceptable only where the table size cannot be asked
+	 * for at all (select refused, or an emulator whose select does not
+	 * clamp), as the man page says.  A probe that failed otherwise (no
+	 * memory, interrupted without end, an answer that makes no sense)
+	 * is not a reason to guess. */
+	if (!refused(probed) && probed != -EOVERFLOW)
+		return probed;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
 	int soft = rlim_to_int(rl.rlim_cur), hard = rlim_to_int(rl.rlim_max);
 	b->limit = soft > hard ? soft : hard;
+	b->source = BOUND_RLIMIT;
+	return 0;
 }

@@ -5,11 +5,33 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "activation.h"
-#include "fdscan.h"
+#include "fdflags.h"
+
+/* glibc, in a setuid or setgid program (AT_SECURE), reopens a closed 0, 1
+ * or 2 before main(): 0 as /dev/full write-only, 1 and 2 as /dev/null
+ * read-only (__libc_check_standard_fds), so a closed stream reaches main()
+ * open but unusable, and COMMAND's echo fails.  Such a descriptor is taken
+ * for the closed stream it stands for.  (musl opens /dev/null read-write,
+ * which is what closefds does anyway.) */
+static bool libc_substitute(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (!getauxval(AT_SECURE) || fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    (fl = fcntl(fd, F_GETFL)) < 0)
+		return false;
+	if (fd == 0)
+		return st.st_rdev == makedev(1, 7) && (fl & O_ACCMODE) == O_WRONLY;
+	return st.st_rdev == makedev(1, 3) && (fl & O_ACCMODE) == O_RDONLY;
+}
 
 int stdio_repair(void)
 {
@@ -18,16 +40,22 @@ int stdio_repair(void)
 		int open_now = fd_open_state(fd);
 		if (open_now < 0)
 			return open_now;
-		if (open_now)
+		if (open_now && !libc_substitute(fd))
 			continue;
-		/* open() returns the lowest free number, which is fd: the lower
-		 * ones are open (checked or repaired already). */
-		int nfd = open("/dev/null", O_RDWR | O_NOCTTY);
+		/* open() returns the lowest free number, which is fd when it is
+		 * closed: the lower ones are open (checked or repaired already). */
+		int nfd = open("/dev/null", O_RDWR | O_NOCTTY | (open_now ? O_CLOEXEC : 0));
 		if (nfd < 0)
 			return -errno;
-		if (nfd != fd || fstat(nfd, &st) < 0 || !S_ISCHR(st.st_mode)) {
+		if (fstat(nfd, &st) < 0 || !S_ISCHR(st.st_mode) || (!open_now && nfd != fd)) {
 			close(nfd);
 			return -EBADF;
+		}
+		if (open_now) {
+			int r = fd_dup2(nfd, fd);
+			close(nfd);
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;

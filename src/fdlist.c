@@ -1,42 +1,30 @@
-/* fdlist.c: --list.  It finds open descriptors with the poll scan, so it
- * works without /proc; with /proc each line names the file (readlink of
- * /proc/self/fd/N), without it the type and device:inode from fstat(). */
+/* fdlist.c: --list and --audit.  They find open descriptors with the scan
+ * that sees every kind (fdscan.c), so they work without /proc; with this
+ * process's own /proc each line names the file (the /proc/self/fd link),
+ * without it the type and device:inode from fstat().  Names are printed
+ * with control characters escaped: one descriptor, one line. */
 #include "config.h"
 #include "fdlist.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#if IS_LINUX
-#include <sys/vfs.h>
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
-#endif
-#endif
 
+#include "errbuf.h"
 #include "fdbound.h"
 #include "fdscan.h"
-
-bool proc_fd_available(void)
-{
-#if IS_LINUX
-	struct statfs sfs;
-
-	return statfs("/proc/self/fd", &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-#else
-	return false;
-#endif
-}
+#include "procfs.h"
 
 struct list_ctx {
 	FILE *out;
 	const struct plan *p;
 	size_t next_move; /* moves are sorted by target */
-	bool have_proc;
+	int dir;          /* /proc/self/fd, or -1 */
 };
 
 static const char *type_name(mode_t mode)
@@ -56,17 +44,17 @@ static const char *type_name(mode_t mode)
 	return "other";
 }
 
-void fd_describe(FILE *out, int fd, bool have_proc)
+void fd_describe(FILE *out, int fd, int dir)
 {
 	struct stat st;
 
-	if (have_proc) {
-		char path[64], target[4096];
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (dir >= 0) {
+		char name[16], target[4096];
+		snprintf(name, sizeof(name), "%d", fd);
+		ssize_t n = readlinkat(dir, name, target, sizeof(target) - 1);
 		if (n >= 0) {
 			target[n] = '\0';
-			fputs(target, out);
+			errbuf_put(out, target);
 			return;
 		}
 	}
@@ -78,19 +66,28 @@ void fd_describe(FILE *out, int fd, bool have_proc)
 		minor(st.st_dev), (unsigned long long)st.st_ino);
 }
 
+/* The end of a line: 0, or -errno when out failed (a full device). */
+static int end_line(FILE *out)
+{
+	return fputc('\n', out) == EOF || ferror(out) ? -(errno ? errno : EIO) : 0;
+}
+
 /* Print the --pass-fd targets below `below` that have not been printed. */
-static void print_targets_below(struct list_ctx *lc, long long below)
+static int print_targets_below(struct list_ctx *lc, long long below)
 {
 	const struct plan *p = lc->p;
+	int r = 0;
 
-	while (lc->next_move < p->n_moves && p->moves[lc->next_move].dst < below) {
+	while (r == 0 && lc->next_move < p->n_moves && p->moves[lc->next_move].dst < below) {
 		const struct fd_move *mv = &p->moves[lc->next_move++];
 		if (mv->src == mv->dst)
 			continue; /* just kept; printed as keep */
 		fprintf(lc->out, "%d\tpass\t", mv->dst);
-		fd_describe(lc->out, mv->src, lc->have_proc);
-		fprintf(lc->out, " (from %d)\n", mv->src);
+		fd_describe(lc->out, mv->src, lc->dir);
+		fprintf(lc->out, " (from %d)", mv->src);
+		r = end_line(lc->out);
 	}
+	return r;
 }
 
 static bool is_moved_target(const struct plan *p, int fd)
@@ -105,60 +102,68 @@ static int list_one(int fd, void *arg)
 {
 	struct list_ctx *lc = arg;
 	const struct plan *p = lc->p;
+	int r = print_targets_below(lc, fd + 1LL);
 
-	print_targets_below(lc, fd + 1LL);
-	if (is_moved_target(p, fd))
-		return 0; /* printed as pass */
+	if (r < 0 || is_moved_target(p, fd) || fd == lc->dir)
+		return r; /* a target is printed as pass; the directory is ours */
 	fprintf(lc->out, "%d\t%s\t", fd, fd_set_contains(&p->keep, fd) ? "keep" : "close");
-	fd_describe(lc->out, fd, lc->have_proc);
+	fd_describe(lc->out, fd, lc->dir);
 	for (size_t i = 0; i < p->n_moves; i++)
 		if (p->moves[i].src == fd && p->moves[i].dst != fd)
 			fprintf(lc->out, " (passed as %d)", p->moves[i].dst);
-	fputc('\n', lc->out);
-	return 0;
+	return end_line(lc->out);
 }
 
 int fdlist_print(FILE *out, const struct plan *p)
 {
-	struct list_ctx lc = { .out = out, .p = p };
+	struct list_ctx lc = { .out = out, .p = p, .dir = procfs_open_fd_dir() };
 	struct fd_bound b;
+	int r;
 
-	lc.have_proc = proc_fd_available();
-	fd_bound_get(&b);
-	fputs("FD\tACTION\tWHAT\n", out);
-	int r = fd_find_open(0, b.limit - 1, list_one, &lc);
-	print_targets_below(&lc, LLONG_MAX); /* targets may lie above the bound */
-	env_change_print(out, &p->env, "-\tenv\t");
-	if (fflush(out) == EOF || ferror(out))
-		return -EIO;
+	errno = 0;
+	fputs("FD\tACTION\tWHAT", out);
+	if ((r = end_line(out)) == 0 && (r = fd_bound_get(&b)) == 0)
+		r = fd_find_open(0, b.limit - 1, list_one, &lc);
+	if (r == 0) /* targets may lie above the bound */
+		r = print_targets_below(&lc, LLONG_MAX);
+	if (r == 0)
+		env_change_print(out, &p->env, "-\tenv\t");
+	if (lc.dir >= 0)
+		close(lc.dir);
+	if (r == 0 && (fflush(out) == EOF || ferror(out)))
+		r = -(errno ? errno : EIO);
 	return r;
 }
 
 struct audit_ctx {
 	FILE *out;
 	const struct fd_set_ranges *keep;
-	bool have_proc;
+	int dir;
 };
 
 static int audit_one(int fd, void *arg)
 {
 	struct audit_ctx *ac = arg;
 
-	if (fd_set_contains(ac->keep, fd))
+	if (fd_set_contains(ac->keep, fd) || fd == ac->dir)
 		return 0;
 	fprintf(ac->out, "closefds: audit: would close %d ", fd);
-	fd_describe(ac->out, fd, ac->have_proc);
+	fd_describe(ac->out, fd, ac->dir);
 	fputc('\n', ac->out);
 	return 0;
 }
 
 int fdlist_audit(FILE *out, const struct plan *p)
 {
-	struct audit_ctx ac = { .out = out, .keep = &p->keep, .have_proc = proc_fd_available() };
+	struct audit_ctx ac = { .out = out, .keep = &p->keep, .dir = procfs_open_fd_dir() };
 	struct fd_bound b;
+	int r = fd_bound_get(&b);
 
-	fd_bound_get(&b);
-	int r = fd_find_open(3, b.limit - 1, audit_one, &ac);
-	env_change_print(out, &p->env, "closefds: audit: would ");
+	if (r == 0)
+		r = fd_find_open(3, b.limit - 1, audit_one, &ac);
+	if (r == 0)
+		env_change_print(out, &p->env, "closefds: audit: would ");
+	if (ac.dir >= 0)
+		close(ac.dir);
 	return r;
 }

@@ -1,46 +1,21 @@
-/* fdscan.c: the descriptor bound and the poll() scan.
+/* fdscan.c: the open descriptors of a range, see fdscan.h.
  *
- * poll() with events = 0 reports POLLNVAL for a closed slot and something
- * else (usually nothing) for an open one, so one call checks a whole batch:
- * about 17 ns a slot against about 270 ns for a close() (measured, see
- * ../shared/notes/closing-descriptors.md).  A batch may hold at most the
- * soft RLIMIT_NOFILE entries (EINVAL beyond), but the numbers in it are not
- * limited, so it also finds descriptors above a lowered soft limit. */
+ * poll() with events = 0 reports POLLNVAL for an empty slot and for an
+ * O_PATH descriptor, and something else (usually nothing) for every other
+ * open one: one call sorts a whole batch into "open" and "ask again".  A
+ * batch may hold at most the soft RLIMIT_NOFILE entries (EINVAL beyond),
+ * but the numbers in it are not limited, so it also finds descriptors
+ * above a lowered soft limit. */
 #include "config.h"
 #include "fdscan.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
-#include <string.h>
+#include <stdbool.h>
 #include <sys/resource.h>
-#include <unistd.h>
-#if IS_LINUX
-#include <sys/vfs.h>
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
-#endif
-#endif
 
-int fd_open_state(int fd)
-{
-	if (fcntl(fd, F_GETFD) != -1)
-		return 1;
-	return errno == EBADF ? 0 : -errno;
-}
-
-bool fd_is_procfs(int fd)
-{
-#if IS_LINUX
-	struct statfs sfs;
-
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-#else
-	(void)fd;
-	return false;
-#endif
-}
+#include "fdflags.h"
+#include "retry.h"
 
 int fd_scan_batch_size(void)
 {
@@ -53,29 +28,29 @@ int fd_scan_batch_size(void)
 	return rl.rlim_cur > 0 ? (int)rl.rlim_cur : 1;
 }
 
-/* One batch: fn for every open descriptor in [start, start + n).  With
- * walk, or when poll() fails, fcntl(F_GETFD) on each slot instead (*walk is
- * then set, for the batches after).  Returns 0, what fn returned, or the
- * -errno of poll() when !may_walk. */
+/* One batch: fn for every open descriptor in [start, start + n).  Once
+ * poll() has failed (*walk), fcntl on every slot (or, without may_walk, the
+ * -errno of poll). */
 static int scan_batch(struct pollfd *pfd, long long start, nfds_t n, bool may_walk, bool *walk,
 		      fd_scan_fn fn, void *ctx)
 {
 	for (nfds_t i = 0; i < n; i++) {
 		pfd[i].fd = (int)(start + (long long)i);
 		pfd[i].events = 0;
-		pfd[i].revents = 0;
+		pfd[i].revents = POLLNVAL;
 	}
 	if (!*walk) {
-		int k;
+		int k, interrupted = 0;
 		do
 			k = poll(pfd, n, 0);
-		while (k < 0 && errno == EINTR);
+		while (k < 0 && errno == EINTR && ++interrupted < RETRY_MAX);
 		if (k < 0 && !may_walk)
 			return -errno;
 		*walk = k < 0;
 	}
 	for (nfds_t i = 0; i < n; i++) {
-		int open_now = *walk ? fd_open_state(pfd[i].fd) : !(pfd[i].revents & POLLNVAL);
+		/* POLLNVAL: empty, or O_PATH: ask fcntl. */
+		int open_now = (pfd[i].revents & POLLNVAL) || *walk ? fd_open_state(pfd[i].fd) : 1;
 		if (open_now < 0)
 			return open_now;
 		int r = open_now ? fn(pfd[i].fd, ctx) : 0;
@@ -104,12 +79,12 @@ static int scan(int lo, int hi, bool may_walk, fd_scan_fn fn, void *ctx)
 	return 0;
 }
 
-int fd_scan_open(int lo, int hi, fd_scan_fn fn, void *ctx)
-{
-	return scan(lo, hi, false, fn, ctx);
-}
-
 int fd_find_open(int lo, int hi, fd_scan_fn fn, void *ctx)
 {
 	return scan(lo, hi, true, fn, ctx);
+}
+
+int fd_poll_open(int lo, int hi, fd_scan_fn fn, void *ctx)
+{
+	return scan(lo, hi, false, fn, ctx);
 }

@@ -1,9 +1,9 @@
-/* fdscan.h: finding open descriptors without /proc/self/fd: a poll()-based
- * scan of a range, and whether one descriptor is open. */
+/* fdscan.h: finding the open descriptors of a range without /proc, every
+ * kind of file included: the one answer to "which slots are open?" for
+ * closing, clearing FD_CLOEXEC on kept ranges, --nofile, --list, --audit
+ * and the --verbose count. */
 #ifndef CLOSEFDS_FDSCAN_H
 #define CLOSEFDS_FDSCAN_H
-
-#include <stdbool.h>
 
 /* The largest poll() batch: RLIMIT_NOFILE soft (poll fails with EINVAL past
  * it), at most FD_SCAN_BATCH. */
@@ -11,24 +11,17 @@
 int fd_scan_batch_size(void);
 
 /* Call fn(fd, ctx) for every open descriptor in [lo, hi], in increasing
- * order.  Returns 0, a negative value fn returned, or -errno if poll()
- * fails. */
+ * order.  poll() answers a batch at once, but it reports an O_PATH
+ * descriptor as POLLNVAL, exactly like an empty slot (the kernel's fdget()
+ * skips such files), so every slot poll calls empty is asked again with
+ * fcntl(F_GETFD), which sees every file; where poll() fails, every slot
+ * is asked with fcntl.  Returns 0, a negative value fn returned, or
+ * -errno if fcntl cannot tell. */
 typedef int (*fd_scan_fn)(int fd, void *ctx);
-int fd_scan_open(int lo, int hi, fd_scan_fn fn, void *ctx);
-
-/* The same, for the steps that must work wherever closing worked (--list,
- * --audit, --verbose's count, clearing FD_CLOEXEC on kept ranges): where
- * poll() fails (a filter blocks it), fcntl(F_GETFD) on every slot.  Returns
- * 0, a negative value fn returned, or -errno if fcntl cannot tell. */
 int fd_find_open(int lo, int hi, fd_scan_fn fn, void *ctx);
 
-/* 1 if fd is open, 0 if not, -errno if that cannot be told (F_GETFD fails
- * only with EBADF on Linux, but a guess either way could leak or drop a
- * descriptor, so callers treat it as an error). */
-int fd_open_state(int fd);
-
-/* True if fd is on procfs: a /proc that is a tmpfs or a bind of something
- * else could forge FDSize or the list of descriptors. */
-bool fd_is_procfs(int fd);
+/* The same for the forced poll method: where poll() fails, its -errno
+ * (a method forced by name uses that method or refuses). */
+int fd_poll_open(int lo, int hi, fd_scan_fn fn, void *ctx);
 
 #endif

@@ -1,8 +1,9 @@
 /* main.c: closefds [OPTION]... [--] COMMAND [ARG]...
  *
- * The story of the program: make the standard streams safe, parse, drop
- * privileges, plan, sanitize, exec.  Every step that can fail ends with one
- * line on stderr and exit 125 before COMMAND runs: nothing is half-done. */
+ * The story of the program: catch trapped system calls, make the standard
+ * streams safe, parse, drop privileges, plan, sanitize, exec.  Every step
+ * that can fail ends with one line on stderr and exit 125 before COMMAND
+ * runs: nothing is half-done. */
 #include "config.h"
 
 #include <errno.h>
@@ -13,11 +14,12 @@
 #include <unistd.h>
 
 #include "activation.h"
+#include "closeothers.h"
+#include "errbuf.h"
 #include "execcmd.h"
-#include "fallback.h"
 #include "fdcheck.h"
+#include "fdflags.h"
 #include "fdlist.h"
-#include "fdscan.h"
 #include "moves.h"
 #include "options.h"
 #include "plan.h"
@@ -29,17 +31,21 @@
 
 #define EXIT_CLOSEFDS_FAILED 125
 
+/* One line, "closefds: MESSAGE", whatever the message holds (an argument
+ * with a newline is escaped, errbuf_put), and the hint for usage errors. */
 __attribute__((format(printf, 2, 3)))
 static int fail(bool usage_hint, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("closefds: ", stderr);
 	va_start(ap, fmt);
 	/* clang 14's valist checker loses the va_start above in this file (not
 	 * reproduced in a minimal one): a false positive. */
-	vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
+	fputs("closefds: ", stderr);
+	errbuf_put(stderr, msg);
 	fputc('\n', stderr);
 	if (usage_hint)
 		fputs("Try 'closefds --help' for more information.\n", stderr);
@@ -52,11 +58,7 @@ static int fail(bool usage_hint, const char *fmt, ...)
  * trusts none of them. */
 static void read_environment(struct plan_env *env)
 {
-#if HAVE_SECURE_GETENV
 #define ENV(name) secure_getenv(name)
-#else
-#define ENV(name) (geteuid() == getuid() && getegid() == getgid() ? getenv(name) : NULL)
-#endif
 	env->listen_pid = ENV("LISTEN_PID");
 	env->listen_fds = ENV("LISTEN_FDS");
 	env->listen_fdnames = ENV("LISTEN_FDNAMES");
@@ -67,6 +69,11 @@ static void read_environment(struct plan_env *env)
 #undef ENV
 }
 
+static const char *plural(unsigned long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void report_methods(const struct close_report *rep)
 {
 	for (size_t i = 0; i < rep->n; i++) {
@@ -74,7 +81,11 @@ static void report_methods(const struct close_report *rep)
 		/* close_range cannot count: the count made before it ran. */
 		bool known = a->counted || rep->have_open_before;
 		unsigned long closed = a->counted ? a->closed : rep->open_before;
-		if (a->err < 0)
+		if (a->err < 0 && a->failed_fd >= 0)
+			fprintf(stderr, "closefds: method %s failed: cannot close descriptor %d: %s%s\n",
+				a->name, a->failed_fd, strerror(-a->err),
+				a->trapped ? " (a seccomp filter trapped it: SIGSYS)" : "");
+		else if (a->err < 0)
 			fprintf(stderr, "closefds: method %s failed: %s%s\n", a->name,
 				strerror(-a->err),
 				a->trapped ? " (a seccomp filter trapped it: SIGSYS)" : "");
@@ -83,15 +94,15 @@ static void report_methods(const struct close_report *rep)
 				a->name, a->usec);
 		else if (a->deferred)
 			fprintf(stderr,
-				"closefds: method %s closed %lu descriptors in %lld us (marked close-on-exec: execve closes them)\n",
-				a->name, closed, a->usec);
+				"closefds: method %s closed %lu descriptor%s in %lld us (marked close-on-exec: execve closes them)\n",
+				a->name, closed, plural(closed), a->usec);
 		else if (!a->bounded)
-			fprintf(stderr, "closefds: method %s closed %lu descriptors in %lld us\n",
-				a->name, closed, a->usec);
+			fprintf(stderr, "closefds: method %s closed %lu descriptor%s in %lld us\n",
+				a->name, closed, plural(closed), a->usec);
 		else
 			fprintf(stderr,
-				"closefds: method %s closed %lu descriptors in %lld us (scanned below %d, from %s)\n",
-				a->name, closed, a->usec, rep->bound.limit,
+				"closefds: method %s closed %lu descriptor%s in %lld us (scanned below %d, from %s)\n",
+				a->name, closed, plural(closed), a->usec, rep->bound.limit,
 				fd_bound_source_name(rep->bound.source));
 	}
 }
@@ -112,33 +123,46 @@ static int apply_moves(const struct plan *plan)
 	return fail(false, "cannot move a descriptor to %d: %s", op->to, strerror(-r));
 }
 
+/* Why closing failed, from the last method tried. */
+static int closing_failed(const struct options *o, const struct close_report *rep, int r)
+{
+	const struct method_attempt *last = rep->n > 0 ? &rep->tries[rep->n - 1] : NULL;
+	const char *trap = last && last->trapped ? " (a seccomp filter trapped it: SIGSYS)" : "";
+
+	if (rep->inherit_err < 0)
+		return fail(false, "cannot make descriptor %d inheritable: %s", rep->inherit_fd,
+			    strerror(-r));
+	if (last && last->failed_fd >= 0)
+		return fail(false, "cannot close descriptor %d (method %s): %s%s", last->failed_fd,
+			    last->name, strerror(-r), trap);
+	if (rep->bound_err < 0 && r == rep->bound_err)
+		return fail(false, "cannot find the size of the descriptor table: %s", strerror(-r));
+	if (o->method == METHOD_AUTO)
+		return fail(false, "no closing method works here (the last failed with: %s)",
+			    strerror(-r));
+	return fail(false, "method '%s' cannot run here: %s%s", method_name(o->method),
+		    strerror(-r), trap);
+}
+
 /* Close everything not kept (or, with --audit, report it), and make the kept
  * descriptors inheritable.  0 or the exit status of a failure. */
 static int close_or_audit(const struct options *o, const struct plan *plan)
 {
 	struct close_report rep;
-	int r;
+	int r, bad_fd = -1;
 
 	if (o->audit) {
-		if ((r = fdlist_audit(stderr, plan)) < 0 || (r = keep_inheritable(&plan->keep)) < 0)
+		if ((r = fdlist_audit(stderr, plan)) < 0)
 			return fail(false, "--audit: %s", strerror(-r));
+		if ((r = keep_inheritable(&plan->keep, &bad_fd)) < 0)
+			return fail(false, "--audit: cannot make descriptor %d inheritable: %s", bad_fd,
+				    strerror(-r));
 		return 0;
 	}
 	r = close_others(&plan->keep, o->method, o->verbose, &rep);
 	if (o->verbose)
 		report_methods(&rep);
-	if (r < 0 && rep.inherit_err < 0)
-		return fail(false, "cannot make kept descriptors inheritable: %s", strerror(-r));
-	if (r < 0 && o->method == METHOD_AUTO)
-		return fail(false, "no closing method works here (the last failed with: %s)",
-			    strerror(-r));
-	if (r < 0)
-		return fail(false, "method '%s' cannot run here: %s%s", method_name(o->method),
-			    strerror(-r),
-			    rep.n > 0 && rep.tries[rep.n - 1].trapped
-				    ? " (a seccomp filter trapped it: SIGSYS)"
-				    : "");
-	return 0;
+	return r < 0 ? closing_failed(o, &rep, r) : 0;
 }
 
 /* Moves, closing, --verify, and the environment that matches the result.
@@ -159,13 +183,53 @@ static int sanitize_table(const struct options *o, const struct plan *plan)
 	return 0;
 }
 
-static int run(int argc, char *argv[], struct options *o, struct plan *plan)
+/* --help or --version on stdout; a failed write (a full device) is an
+ * error with its reason. */
+static int print_info(const struct options *o)
+{
+	(o->help ? usage_print : version_print)(stdout);
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return EXIT_SUCCESS;
+	return fail(false, "cannot write %s: %s", o->help ? "--help" : "--version",
+		    strerror(errno ? errno : EIO));
+}
+
+/* The last step: the caller's signal settings back, then execvp.  Returns
+ * only when COMMAND could not be run: 126 or 127, with its reason. */
+static int exec_step(const struct options *o, struct prepare *prep)
+{
+	unsigned long traps = signals_trapped();
+	int r = signals_restore();
+
+	if (r == -ENOSYS) {
+		prepare_undo(prep);
+		return fail(false, "'%s': execve is trapped by a seccomp filter (SIGSYS)",
+			    o->command[0]) + 1;
+	}
+	if (r < 0) {
+		prepare_undo(prep);
+		return fail(false, "cannot restore the signal settings: %s", strerror(-r));
+	}
+	r = exec_command(o->command);
+	int exec_errno = errno;
+	signals_exec_failed();
+	prepare_undo(prep);
+	fail(false, "'%s': %s%s", o->command[0], strerror(exec_errno),
+	     signals_trapped() != traps ? " (a seccomp filter trapped execve: SIGSYS)" : "");
+	return r;
+}
+
+static int run(int argc, char *argv[], struct options *o, struct plan *plan, struct prepare *prep)
 {
 	struct plan_env env;
 	char err[ERRBUF_SIZE];
 	const char *bad_option;
 	int bad_fd, r;
 
+	/* First, so that a call a seccomp filter traps fails instead of
+	 * killing closefds, from here to the execve. */
+	if ((r = signals_prepare()) < 0)
+		return fail(false, "cannot set up SIGPIPE and SIGSYS handling: %s", strerror(-r));
 	/* Before anything else is opened: a closed stdout must never become
 	 * some other file. */
 	if ((r = stdio_repair()) < 0)
@@ -175,19 +239,17 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	 * for arguments (CVE-2021-4034). */
 	if (argc < 1 || !argv[0])
 		return fail(false, "refusing to run with an empty argument list (argc == 0)");
-	if ((r = signals_prepare()) < 0)
-		return fail(false, "cannot set up SIGPIPE and SIGSYS handling: %s", strerror(-r));
 
 	if ((r = options_parse(o, argc, argv, err, sizeof(err))) < 0)
 		return fail(r != -ENOMEM, "%s", err);
-	if (o->help || o->version) {
-		(o->help ? usage_print : version_print)(stdout);
-		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_CLOSEFDS_FAILED;
-	}
+	if (o->help || o->version)
+		return print_info(o);
 	if ((r = privs_drop()) < 0)
 		return fail(false, "cannot drop setuid/setgid privileges: %s", strerror(-r));
 
 	read_environment(&env);
+	if (env.pid <= 0)
+		return fail(false, "cannot read the process id: %s", strerror(errno));
 	if ((r = plan_build(plan, o, &env, err, sizeof(err))) < 0)
 		return fail(r != -ENOMEM, "%s", err);
 	if ((r = plan_check_open(plan, &bad_fd, &bad_option)) == -EBADF)
@@ -195,36 +257,34 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan)
 	if (r < 0)
 		return fail(false, "cannot tell whether descriptor %d (%s) is open: %s", bad_fd,
 			    bad_option, strerror(-r));
-	struct prepare prep;
-	if (prepare_check(o, plan, false, &prep, err, sizeof(err)) < 0)
+	if (prepare_check(o, plan, false, prep, err, sizeof(err)) < 0)
 		return fail(false, "%s", err);
 	if (o->list) {
-		if ((r = fdlist_print(stdout, plan)) < 0 || (r = prepare_list(stdout, o, plan, &prep)) < 0)
+		if ((r = fdlist_print(stdout, plan)) < 0 || (r = prepare_list(stdout, o, plan, prep)) < 0)
 			return fail(false, "--list: %s", strerror(-r));
 		return EXIT_SUCCESS;
 	}
 
 	if ((r = sanitize_table(o, plan)) != 0)
 		return r;
-	if (prepare_apply(o, plan, err, sizeof(err)) < 0)
+	if (prepare_apply(o, plan, prep, err, sizeof(err)) < 0) {
+		prepare_undo(prep);
 		return fail(false, "%s", err);
-
-	if ((r = signals_restore()) < 0)
-		return fail(false, "cannot restore the signal settings: %s", strerror(-r));
-	r = exec_command(o->command);
-	int exec_errno = errno;
-	fail(false, "'%s': %s", o->command[0], strerror(exec_errno));
-	return r;
+	}
+	return exec_step(o, prep);
 }
 
 int main(int argc, char *argv[])
 {
 	struct options opts;
 	struct plan plan;
+	struct prepare prep;
 
 	options_init(&opts);
 	plan_init(&plan);
-	int status = run(argc, argv, &opts, &plan);
+	prepare_init(&prep);
+	int status = run(argc, argv, &opts, &plan, &prep);
+	prepare_free(&prep);
 	plan_free(&plan);
 	options_free(&opts);
 	return status;

@@ -12,9 +12,12 @@
 #include "moves.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "fdflags.h"
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -123,6 +126,35 @@ out:
 }
 
 
+static bool is_target(const struct pass_op *ops, size_t n_ops, int fd)
+{
+	for (size_t i = 0; i < n_ops; i++)
+		if (ops[i].to == fd)
+			return true;
+	return false;
+}
+
+/* A close-on-exec copy of from where no copy of the schedule writes:
+ * above every target, or, where the soft limit leaves no room there
+ * ("-p 3:63 -p 63:3" under a soft limit of 64), the lowest free slot that
+ * is no target.  The descriptor, or -errno. */
+static int temp_copy(int from, const struct pass_op *ops, size_t n_ops, int max_target)
+{
+	int t = fcntl(from, F_DUPFD_CLOEXEC, max_target + 1);
+
+	if (t >= 0 || (errno != EINVAL && errno != EMFILE))
+		return t >= 0 ? t : -errno;
+	/* Each try past a target skips it; there are at most n_ops. */
+	for (int lo = 0;; lo = t + 1) {
+		t = fcntl(from, F_DUPFD_CLOEXEC, lo);
+		if (t < 0)
+			return -errno;
+		if (!is_target(ops, n_ops, t))
+			return t;
+		close(t);
+	}
+}
+
 int pass_apply(const struct pass_op *ops, size_t n_ops, size_t n_temps, int max_target,
 	       size_t *failed)
 {
@@ -148,21 +180,13 @@ int pass_apply(const struct pass_op *ops, size_t n_ops, size_t n_temps, int max_
 		}
 		int from = op->from >= 0 ? op->from : temps[PASS_TEMP_INDEX(op->from)];
 		if (op->to < 0) {
-			/* Above every target, so no later copy overwrites it. */
-			int t = fcntl(from, F_DUPFD_CLOEXEC, max_target + 1);
+			int t = temp_copy(from, ops, n_ops, max_target);
 			if (t < 0)
-				r = -errno;
+				r = t;
 			else
 				temps[PASS_TEMP_INDEX(op->to)] = t;
 		} else {
-			int k;
-			/* Linux dup2 may fail with EBUSY while another thread opens;
-			 * there is none here, but the retry is cheap. */
-			do
-				k = dup2(from, op->to);
-			while (k < 0 && (errno == EINTR || errno == EBUSY));
-			if (k < 0)
-				r = -errno;
+			r = fd_dup2(from, op->to);
 		}
 		if (r < 0)
 			*failed = i;

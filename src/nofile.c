@@ -14,7 +14,8 @@
 
 #include "fdbound.h"
 #include "fdscan.h"
-#include "options.h"
+#include "moves.h"
+#include "decimal.h"
 
 /* A limit: decimal digits, at most INT_MAX (the kernel's nr_open is at most
  * 2^30, so nothing a process may set is refused). */
@@ -105,7 +106,9 @@ int nofile_first_kept_above(const struct fd_set_ranges *keep, const struct fd_mo
 			first = moves[i].dst;
 	/* Every open descriptor is below the bound (the table size, or the
 	 * limits before they change). */
-	fd_bound_get(&b);
+	int r = fd_bound_get(&b);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < keep->n; i++) {
 		const struct fd_range *k = &keep->v[i];
 		int lo = (rlim_t)k->lo >= soft ? k->lo : (int)soft;
@@ -113,7 +116,7 @@ int nofile_first_kept_above(const struct fd_set_ranges *keep, const struct fd_mo
 		if ((rlim_t)k->hi < soft || lo > hi || (first >= 0 && lo >= first))
 			continue;
 		int found = -1;
-		int r = fd_find_open(lo, hi, found_open, &found);
+		r = fd_find_open(lo, hi, found_open, &found);
 		if (r < 0 && r != FOUND_SENTINEL)
 			return r;
 		if (found >= 0 && (first < 0 || found < first))

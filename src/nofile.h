@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 
 #include "fdset.h"
-struct fd_move; /* options.h */
+struct fd_move; /* moves.h */
 
 /* systemd's rlimit_nofile_safe(): select() cannot handle descriptors at or
  * above FD_SETSIZE, so the safe soft limit is min(1024, hard). */

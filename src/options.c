@@ -150,30 +150,6 @@ int parse_listen_fd(struct options *o, const char *arg, char *err, size_t errlen
 	return 0;
 }
 
-static const char *const method_names[] = {
-	[METHOD_AUTO] = "auto",
-	[METHOD_CLOSE_RANGE] = "close_range",
-	[METHOD_PROC] = "proc",
-	[METHOD_POLL] = "poll",
-	[METHOD_LOOP] = "loop",
-};
-
-int parse_method(const char *arg, enum close_method *m)
-{
-	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
-		if (strcmp(arg, method_names[i]) == 0) {
-			*m = (enum close_method)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *method_name(enum close_method m)
-{
-	return method_names[m];
-}
-
 /* Long-only options: values past any character. */
 enum {
 	OPT_LISTEN_FDS = 256,
@@ -271,7 +247,14 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			 * argv[optind - 1]: musl moves optind past argc here.) */
 			return errbuf_set(err, errlen, "option '%s' requires an argument", argv[argc - 1]);
 		default:
-			if (optopt)
+			/* A long option without an argument given one ("--verify=1"):
+			 * optopt is its value, which is no character for the
+			 * long-only ones. */
+			for (const struct option *lo = long_options; optopt && lo->name; lo++)
+				if (lo->val == optopt && lo->has_arg == no_argument)
+					return errbuf_set(err, errlen, "option '--%s' does not take an argument",
+							  lo->name);
+			if (optopt > 0 && optopt < 256)
 				return errbuf_set(err, errlen, "invalid option '-%c'", optopt);
 			return errbuf_set(err, errlen, "unrecognized option '%s'", argv[optind - 1]);
 		}

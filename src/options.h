@@ -6,18 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "closemethod.h"
 #include "decimal.h"
 #include "fdset.h"
 #include "moves.h"
 #include "nofile.h"
-
-enum close_method {
-	METHOD_AUTO,
-	METHOD_CLOSE_RANGE,
-	METHOD_PROC,
-	METHOD_POLL,
-	METHOD_LOOP,
-};
 
 struct listen_fd {
 	int fd;
@@ -41,9 +34,6 @@ struct options {
 	char **command;            /* COMMAND [ARG]..., NULL-terminated; NULL if absent */
 };
 
-/* Error text buffers passed to the parser and planner. */
-#define ERRBUF_SIZE 256
-
 void options_init(struct options *o);
 void options_free(struct options *o);
 
@@ -56,7 +46,5 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 int parse_keep_list(struct options *o, const char *arg, char *err, size_t errlen);
 int parse_pass_fd(struct options *o, const char *arg, char *err, size_t errlen);
 int parse_listen_fd(struct options *o, const char *arg, char *err, size_t errlen);
-int parse_method(const char *arg, enum close_method *m);
-const char *method_name(enum close_method m);
 
 #endif

@@ -12,12 +12,22 @@
 #include "blocking.h"
 #include "nofile.h"
 
+void prepare_init(struct prepare *st)
+{
+	memset(st, 0, sizeof(*st));
+	fd_set_init(&st->cleared);
+}
+
+void prepare_free(struct prepare *st)
+{
+	fd_set_free(&st->cleared);
+}
+
 int prepare_check(const struct options *o, const struct plan *p, bool moved,
 		  struct prepare *st, char *err, size_t errlen)
 {
 	int r, bad_fd;
 
-	memset(st, 0, sizeof(*st));
 	if (o->nofile.arg) {
 		/* --audit closes nothing: every open descriptor reaches COMMAND.
 		 * One range: no allocation. */
@@ -42,7 +52,7 @@ int prepare_check(const struct options *o, const struct plan *p, bool moved,
 				    o->audit ? "left open by --audit" : "kept for COMMAND",
 				    (unsigned long long)st->nofile_want.rlim_cur);
 	}
-	if ((r = blocking_check(&o->blocking, p, moved, &bad_fd)) == BLOCKING_NOT_KEPT)
+	if ((r = blocking_check(&o->blocking, &p->keep, p->moves, p->n_moves, moved, &bad_fd)) == BLOCKING_NOT_KEPT)
 		return errbuf_set(err, errlen, "descriptor %d (--blocking) is not kept for COMMAND", bad_fd);
 	if (r == -EBADF)
 		return errbuf_set(err, errlen, "descriptor %d (--blocking) is not open", bad_fd);
@@ -64,35 +74,40 @@ int prepare_list(FILE *out, const struct options *o, const struct plan *p,
 		nofile_print(out, &st->nofile_want);
 		fputc('\n', out);
 	}
-	if ((r = blocking_list(out, &o->blocking, p)) < 0)
+	if ((r = blocking_list(out, &o->blocking, p->moves, p->n_moves)) < 0)
 		return r;
 	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }
 
-int prepare_apply(const struct options *o, const struct plan *p, char *err, size_t errlen)
+int prepare_apply(const struct options *o, const struct plan *p, struct prepare *st, char *err,
+		  size_t errlen)
 {
-	struct prepare st;
 	int r, bad_fd;
 
-	if (prepare_check(o, p, true, &st, err, errlen) < 0)
+	if (prepare_check(o, p, true, st, err, errlen) < 0)
 		return -1;
-	if (o->nofile.arg && setrlimit(RLIMIT_NOFILE, &st.nofile_want) < 0) {
+	if (o->nofile.arg && setrlimit(RLIMIT_NOFILE, &st->nofile_want) < 0) {
 		int e = errno;
 		return errbuf_set(err, errlen, "cannot set --nofile '%s' (%llu:%llu)%s: %s", o->nofile.arg,
-			    (unsigned long long)st.nofile_want.rlim_cur,
-			    (unsigned long long)st.nofile_want.rlim_max,
-			    st.nofile_want.rlim_max > st.nofile_now.rlim_max ? ", above the hard limit" : "",
+			    (unsigned long long)st->nofile_want.rlim_cur,
+			    (unsigned long long)st->nofile_want.rlim_max,
+			    st->nofile_want.rlim_max > st->nofile_now.rlim_max ? ", above the hard limit" : "",
 			    strerror(e));
 	}
 	if (o->nofile.arg && o->verbose) {
 		fputs("closefds: RLIMIT_NOFILE ", stderr);
-		nofile_print(stderr, &st.nofile_now);
+		nofile_print(stderr, &st->nofile_now);
 		fputs(" -> ", stderr);
-		nofile_print(stderr, &st.nofile_want);
+		nofile_print(stderr, &st->nofile_want);
 		fputc('\n', stderr);
 	}
-	if ((r = blocking_apply(&o->blocking, o->verbose ? stderr : NULL, &bad_fd)) < 0)
+	if ((r = blocking_apply(&o->blocking, o->verbose ? stderr : NULL, &st->cleared, &bad_fd)) < 0)
 		return errbuf_set(err, errlen, "cannot clear O_NONBLOCK on descriptor %d: %s", bad_fd,
 			    strerror(-r));
 	return 0;
+}
+
+void prepare_undo(struct prepare *st)
+{
+	blocking_undo(&st->cleared);
 }

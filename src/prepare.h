@@ -14,7 +14,11 @@
 
 struct prepare {
 	struct rlimit nofile_now, nofile_want; /* valid with --nofile */
+	struct fd_set_ranges cleared; /* --blocking: where O_NONBLOCK was cleared */
 };
+
+void prepare_init(struct prepare *st);
+void prepare_free(struct prepare *st);
 
 /* Check --nofile (the new limits, no kept or passed descriptor at or above
  * the new soft limit) and --blocking (every descriptor reaches COMMAND).
@@ -32,6 +36,11 @@ int prepare_list(FILE *out, const struct options *o, const struct plan *p,
  * a descriptor from the closing scan), then clear O_NONBLOCK, last because
  * the parent sees it too.  With --verbose, say what changed on stderr.
  * Returns 0, or -1 with a message in err. */
-int prepare_apply(const struct options *o, const struct plan *p, char *err, size_t errlen);
+int prepare_apply(const struct options *o, const struct plan *p, struct prepare *st, char *err,
+		  size_t errlen);
+
+/* COMMAND did not run: put back what the caller shares (O_NONBLOCK on the
+ * descriptions --blocking changed). */
+void prepare_undo(struct prepare *st);
 
 #endif

@@ -22,17 +22,16 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
-#if IS_LINUX
+#include <sys/syscall.h>
 #include <ucontext.h>
-#endif
+#include <unistd.h>
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1
 #endif
 
 /* The register a system call returns its value in, in a signal frame. */
-#if !IS_LINUX
-#elif defined(__x86_64__) /* x32 too: greg_t is 64 bits there */
+#if defined(__x86_64__) /* x32 too: greg_t is 64 bits there */
 #define RETURN_REGISTER(uc) ((uc)->uc_mcontext.gregs[REG_RAX])
 #elif defined(__i386__)
 #define RETURN_REGISTER(uc) ((uc)->uc_mcontext.gregs[REG_EAX])
@@ -108,16 +107,50 @@ int signals_prepare(void)
 	return 0;
 }
 
+/* Whether execve, called now, would be trapped: an empty path fails with
+ * ENOENT, unless a filter traps the call (the handler turns that into
+ * ENOSYS and counts it).  A filter that looks at the path pointer itself
+ * would not be seen; filters match calls by number. */
+static bool execve_trapped(void)
+{
+	unsigned long before = (unsigned long)trapped;
+	char *const none[] = { NULL };
+
+	syscall(SYS_execve, "", none, none);
+	return (unsigned long)trapped != before;
+}
+
 int signals_restore(void)
 {
 	if (sigaction(SIGPIPE, &caller_sigpipe, NULL) < 0)
 		return -errno;
-	if (sigsys_changed && (sigaction(SIGSYS, &caller_sigsys, NULL) < 0 ||
-			       sigprocmask(SIG_SETMASK, &caller_mask, NULL) < 0))
+	if (!sigsys_changed)
+		return 0;
+	/* The caller's SIGSYS is SIG_DFL or SIG_IGN (execve reset any handler
+	 * of theirs before closefds ran).  SIG_DFL and unblocked: the handler
+	 * stays through execve, which resets a caught signal to SIG_DFL, so
+	 * COMMAND gets what the caller had, and a trapped execve fails with
+	 * ENOSYS instead of killing closefds.  Ignored or blocked, which
+	 * execve keeps: that must be in place at the execve, where a trap
+	 * would kill (the kernel resets a blocked or ignored SIGSYS to the
+	 * default before delivering a trap), so look first. */
+	bool keep_handler = caller_sigsys.sa_handler == SIG_DFL && !sigismember(&caller_mask, SIGSYS);
+	if (!keep_handler && execve_trapped())
+		return -ENOSYS;
+	if ((!keep_handler && sigaction(SIGSYS, &caller_sigsys, NULL) < 0) ||
+	    sigprocmask(SIG_SETMASK, &caller_mask, NULL) < 0)
 		return -errno;
 	if (sent_while_blocked)
 		raise(SIGSYS); /* blocked again: pending for COMMAND */
 	return 0;
+}
+
+void signals_exec_failed(void)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+
+	/* The message about the failure must not die of SIGPIPE. */
+	sigaction(SIGPIPE, &ignore, NULL);
 }
 
 unsigned long signals_trapped(void)

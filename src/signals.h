@@ -12,9 +12,16 @@
  * runs.  Saves the caller's dispositions and signal mask.  0 or -errno. */
 int signals_prepare(void);
 
-/* Put back exactly what signals_prepare() changed, just before the exec:
- * COMMAND gets the caller's dispositions and mask.  0 or -errno. */
+/* Just before the exec: COMMAND gets the caller's dispositions and mask.
+ * Where the caller's SIGSYS was the default and unblocked, the handler
+ * stays through execve (which resets it to the default), so a trapped
+ * execve fails with ENOSYS; where it was ignored or blocked (which execve
+ * keeps), execve is tried first with an empty path, and a trap there is
+ * -ENOSYS without anything restored.  0 or -errno. */
 int signals_restore(void);
+
+/* After a failed exec: ignore SIGPIPE again for the message. */
+void signals_exec_failed(void);
 
 /* How many calls a seccomp filter has trapped so far. */
 unsigned long signals_trapped(void);

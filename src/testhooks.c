@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "decimal.h"
-#include "fdscan.h"
+#include "fdflags.h"
 
 int testhook_leak_prepare(void)
 {

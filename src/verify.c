@@ -1,55 +1,53 @@
 /* verify.c: --verify.
  *
  * Independent of the closing methods: the list of open descriptors comes
- * from /proc/self/fd when it is there (getdents64 through readdir is fine
- * here: --verify is an opt-in check, not the fast path), else from
- * fcntl(F_GETFD) on every slot below the table size when it cannot be read
- * (no /proc, or no free slot for the directory).  A descriptor that is open
- * but close-on-exec does not reach COMMAND (CLOSE_RANGE_CLOEXEC leaves
- * everything in that state until execve), so the check is on what execve
- * will pass on. */
+ * from /proc/self/fd when it is this process's own (procfs.c), else, when
+ * it cannot be read (no /proc, or no free slot for the directory), from
+ * fcntl(F_GETFD) on every slot below the table size.  Both see every kind
+ * of file, O_PATH included.  A descriptor that is open but close-on-exec
+ * does not reach COMMAND (CLOSE_RANGE_CLOEXEC leaves the closed ones in
+ * that state until execve), so the check is on what execve will pass on. */
 #include "config.h"
 #include "verify.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "activation.h"
-#include "fdlist.h"
 #include "fdbound.h"
-#include "fdscan.h"
+#include "fdlist.h"
+#include "procfs.h"
 
 struct verify_ctx {
 	const struct plan *p;
 	FILE *out;
-	bool have_proc;
+	int dir; /* /proc/self/fd, or -1 */
 	int problems;
 };
 
 static void problem(struct verify_ctx *vc, int fd, const char *what)
 {
 	fprintf(vc->out, "closefds: --verify: descriptor %d %s: ", fd, what);
-	fd_describe(vc->out, fd, vc->have_proc);
+	fd_describe(vc->out, fd, vc->dir);
 	fputc('\n', vc->out);
 	vc->problems++;
 }
 
-static void check_open(struct verify_ctx *vc, int fd)
+static int check_open(int fd, void *arg)
 {
+	struct verify_ctx *vc = arg;
 	int flags = fcntl(fd, F_GETFD);
 
 	if (flags < 0 && errno == EBADF)
-		return; /* closed since it was listed: nothing reaches COMMAND */
+		return 0; /* closed since it was listed: nothing reaches COMMAND */
 	if (flags < 0) {
 		fprintf(vc->out, "closefds: --verify: cannot check descriptor %d: %s\n", fd,
 			strerror(errno));
 		vc->problems++;
-		return;
+		return 0;
 	}
 	if (!fd_set_contains(&vc->p->keep, fd)) {
 		if (!(flags & FD_CLOEXEC))
@@ -57,51 +55,36 @@ static void check_open(struct verify_ctx *vc, int fd)
 	} else if (flags & FD_CLOEXEC) {
 		problem(vc, fd, "is kept but close-on-exec");
 	}
+	return 0;
 }
 
 static void check_required(struct verify_ctx *vc, int fd)
 {
-	int flags = fcntl(fd, F_GETFD);
-
-	if (flags < 0) {
+	if (fcntl(fd, F_GETFD) < 0) {
 		fprintf(vc->out, "closefds: --verify: descriptor %d should be open but is not\n", fd);
 		vc->problems++;
 	}
 	/* Open but close-on-exec was reported by check_open already. */
 }
 
-static int scan_proc(struct verify_ctx *vc)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-
-	if (!d)
-		return -errno;
-	int self = dirfd(d);
-	while ((e = readdir(d))) {
-		char *end;
-		long fd = strtol(e->d_name, &end, 10);
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || fd == self || fd > 0x7fffffff)
-			continue;
-		check_open(vc, (int)fd);
-	}
-	closedir(d);
-	return 0;
-}
-
 int verify_table(const struct plan *p, FILE *out)
 {
-	struct verify_ctx vc = { .p = p, .out = out, .have_proc = proc_fd_available() };
+	struct verify_ctx vc = { .p = p, .out = out, .dir = procfs_open_fd_dir() };
 	const struct options *o = p->opts;
+	int r = vc.dir >= 0 ? procfs_fd_each(vc.dir, check_open, &vc) : -ENOENT;
 
 	/* Without a slot for the directory (a full table: CLOSE_RANGE_CLOEXEC
 	 * leaves it full until execve), or without /proc: every slot of the
 	 * table, which the select probe sizes without a descriptor. */
-	if (!vc.have_proc || scan_proc(&vc) < 0) {
+	if (r < 0) {
 		struct fd_bound b;
-		fd_bound_get(&b);
+		if ((r = fd_bound_get(&b)) < 0) {
+			if (vc.dir >= 0)
+				close(vc.dir);
+			return r;
+		}
 		for (long long fd = 0; fd < b.limit; fd++)
-			check_open(&vc, (int)fd);
+			check_open((int)fd, &vc);
 	}
 	for (int fd = 0; fd <= 2; fd++)
 		check_required(&vc, fd);
@@ -111,5 +94,7 @@ int verify_table(const struct plan *p, FILE *out)
 		check_required(&vc, p->moves[i].dst);
 	for (int i = 0; i < p->listen_inherited; i++)
 		check_required(&vc, LISTEN_FDS_START + i);
+	if (vc.dir >= 0)
+		close(vc.dir);
 	return vc.problems;
 }

@@ -20,6 +20,7 @@
 
 #include "activation.h"
 #include "nofile.h"
+#include "errbuf.h"
 #include "options.h"
 #include "plan.h"
 

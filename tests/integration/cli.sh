@@ -335,4 +335,47 @@ else
 	not_ok "--audit env lines" "status $status, COMMAND saw '$(cat "$tmp/out")'" "$(cat "$tmp/err")"
 fi
 
+# Long options that take no argument, given one: named by their own name
+# (getopt's optopt is the option's value, no character for the long-only).
+for opt in --verify --audit --keep-jobserver --list --verbose; do
+	expect_usage_error "$opt=1" "'$opt' does not take an argument" "$opt=1"
+done
+# An argument with a newline or another control character stays on the
+# one line of the message, escaped.
+run -k "$(printf '3\n4\tx')" true
+if [ "$status" -eq 125 ] && [ "$(wc -l <"$tmp/err")" -eq 2 ] && grep -q "'3\\\\n4\\\\tx'" "$tmp/err"; then
+	ok "a newline and a tab in an argument are escaped: one message line"
+else
+	not_ok "control characters in an argument" "status $status" "$(cat "$tmp/err")"
+fi
+run -- "$(printf 'no\nsuch')"
+if [ "$status" -eq 127 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "^closefds: 'no\\\\nsuch': " "$tmp/err"; then
+	ok "a command name with a newline: one message line (127)"
+else
+	not_ok "a command name with a newline" "status $status" "$(cat "$tmp/err")"
+fi
+
+# Output errors: a full device is an error with its reason.
+if [ -w /dev/full ]; then
+	for opt in --help --version; do
+		"$closefds" "$opt" >/dev/full 2>"$tmp/err"
+		status=$?
+		if [ "$status" -eq 125 ] && [ "$(cat "$tmp/err")" = "closefds: cannot write $opt: No space left on device" ]; then
+			ok "$opt to a full device: 125 and why"
+		else
+			not_ok "$opt to a full device" "status $status" "$(cat "$tmp/err")"
+		fi
+	done
+	"$closefds" --list >/dev/full 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 125 ] && [ "$(cat "$tmp/err")" = "closefds: --list: No space left on device" ]; then
+		ok "--list to a full device: 125 and the real reason"
+	else
+		not_ok "--list to a full device" "status $status" "$(cat "$tmp/err")"
+	fi
+else
+	skip "--help, --version and --list to a full device" "/dev/full is not writable here"
+	skip "(--version)" "/dev/full is not writable here"
+	skip "(--list)" "/dev/full is not writable here"
+fi
 tap_done

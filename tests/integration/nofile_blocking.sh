@@ -214,6 +214,24 @@ else
 	not_ok "--verbose --blocking" "$(cat "$tmp/err")"
 fi
 
+# --blocking changes the description the caller shares: when COMMAND
+# cannot run, the flag is set again (the caller here is the sh that reports
+# right after, on the same pipe).
+# shellcheck disable=SC2016
+: | "$fdreport" nonblock 0 -- sh -c '"$1" --blocking=0 -- /nonexistent/command; echo "status $?"; "$2" report' sh "$closefds" "$fdreport" >"$tmp/out" 2>"$tmp/err"
+if grep -qx 'status 127' "$tmp/out" && grep -qx 'fd 0 nonblock=1 append=0 fifo' "$tmp/out"; then
+	ok "--blocking, COMMAND not found (127): O_NONBLOCK set again for the caller"
+else
+	not_ok "--blocking, COMMAND not found" "$(cat "$tmp/out" "$tmp/err")"
+fi
+# shellcheck disable=SC2016
+: | "$fdreport" nonblock 0 -- sh -c '"$1" --blocking=0 --nofile=99999999:99999999 -- true; echo "status $?"; "$2" report' sh "$closefds" "$fdreport" >"$tmp/out" 2>"$tmp/err"
+if grep -qx 'fd 0 nonblock=1 append=0 fifo' "$tmp/out"; then
+	ok "--blocking with a --nofile that cannot be set: O_NONBLOCK untouched"
+else
+	not_ok "--blocking with a failing --nofile" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
 expect_error "--blocking not a number" "'x'" 1 --blocking=x
 expect_error "--blocking empty item" "'0,,1'" 1 --blocking=0,,1
 expect_error "--blocking empty list" "''" 1 --blocking=

@@ -12,6 +12,7 @@
 
 #include "blocking.h"
 #include "nofile.h"
+#include "errbuf.h"
 #include "options.h"
 
 static void test_nofile_parse_forms(void **state)

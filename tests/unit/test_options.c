@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "options.h"
+#include "errbuf.h"
 #include "words.h"
 
 /* Parse a NULL-terminated word list the way main() would. */

@@ -14,6 +14,7 @@
 
 #include "activation.h"
 #include "plan.h"
+#include "errbuf.h"
 #include "words.h"
 
 #define SLOTS 64

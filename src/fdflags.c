@@ -1,0 +1,53 @@
+/* fdflags.c: see fdflags.h. */
+#include "config.h"
+#include "fdflags.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "retry.h"
+
+int fd_open_state(int fd)
+{
+	if (fcntl(fd, F_GETFD) != -1)
+		return 1;
+	return errno == EBADF ? 0 : -errno;
+}
+
+int fd_set_cloexec(int fd, bool on)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	if (flags < 0)
+		return -errno;
+	if (!!(flags & FD_CLOEXEC) == on)
+		return 0;
+	flags = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+	return fcntl(fd, F_SETFD, flags) < 0 ? -errno : 0;
+}
+
+int fd_set_nonblock(int fd, bool on, bool *was)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -errno;
+	if (was)
+		*was = (flags & O_NONBLOCK) != 0;
+	if (!!(flags & O_NONBLOCK) == on)
+		return 0;
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, flags) < 0 ? -errno : 0;
+}
+
+int fd_dup2(int from, int to)
+{
+	int interrupted = 0;
+
+	while (dup2(from, to) < 0) {
+		if ((errno != EINTR && errno != EBUSY) || ++interrupted >= RETRY_MAX)
+			return -errno;
+	}
+	return 0;
+}
