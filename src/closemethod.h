@@ -35,6 +35,8 @@ struct close_ctx {
 	bool deferred;         /* true: marked close-on-exec, closed by execve */
 	bool bounded;          /* true: scanned the gaps below bound */
 	int failed_fd;         /* a descriptor that could not be closed, or -1 */
+	bool choosing;         /* auto: a method may decline where the next is cheaper */
+	bool declined;         /* it did: ctx->closed is 0, nothing was done */
 	unsigned long open_found; /* close_ctx_count_open scratch */
 };
 

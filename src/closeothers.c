@@ -119,7 +119,7 @@ int close_others(const struct fd_set_ranges *keep, enum close_method m, bool mea
 {
 	const struct method_entry *steps[4];
 	size_t n = method_steps(m, steps);
-	struct close_ctx ctx = { .keep = keep, .failed_fd = -1 };
+	struct close_ctx ctx = { .keep = keep, .failed_fd = -1, .choosing = m == METHOD_AUTO };
 	int r = -ENOSYS;
 
 	rep->n = 0;
@@ -139,6 +139,7 @@ int close_others(const struct fd_set_ranges *keep, enum close_method m, bool mea
 		ctx.closed = 0;
 		ctx.bounded = false;
 		ctx.failed_fd = -1;
+		ctx.declined = false;
 		r = steps[i]->fn(&ctx);
 		*a = (struct method_attempt){
 			.name = steps[i]->name,
@@ -149,6 +150,7 @@ int close_others(const struct fd_set_ranges *keep, enum close_method m, bool mea
 			.deferred = ctx.deferred,
 			.bounded = ctx.bounded,
 			.trapped = signals_trapped() != traps,
+			.declined = ctx.declined,
 			.usec = measure ? now_usec() - t0 : 0,
 		};
 		if (r == 0)

@@ -18,6 +18,7 @@ struct method_attempt {
 	bool deferred;
 	bool bounded; /* scanned below bound */
 	bool trapped; /* a seccomp filter trapped one of its calls (SIGSYS) */
+	bool declined; /* auto: the next method is cheaper here */
 	long long usec; /* measured only with --verbose */
 };
 

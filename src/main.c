@@ -81,7 +81,10 @@ static void report_methods(const struct close_report *rep)
 		/* close_range cannot count: the count made before it ran. */
 		bool known = a->counted || rep->have_open_before;
 		unsigned long closed = a->counted ? a->closed : rep->open_before;
-		if (a->err < 0 && a->failed_fd >= 0)
+		if (a->declined)
+			fprintf(stderr, "closefds: method %s skipped: a close() on every slot is cheaper for this table\n",
+				a->name);
+		else if (a->err < 0 && a->failed_fd >= 0)
 			fprintf(stderr, "closefds: method %s failed: cannot close descriptor %d: %s%s\n",
 				a->name, a->failed_fd, strerror(-a->err),
 				a->trapped ? " (a seccomp filter trapped it: SIGSYS)" : "");

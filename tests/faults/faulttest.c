@@ -30,7 +30,7 @@
 
 #include "testlib.h"
 
-#define MAX_N 400
+#define MAX_N 100000
 
 /* The table every scenario starts from: 5 is kept, 6 is moved (to 9, or to
  * 3 with --listen-fd), 10 and 11 are swapped, 7, 40 and 300 are closed. */
@@ -217,6 +217,9 @@ static struct tl_run run;
 
 /* Run closefds with the Nth call of func failing with err.  Returns 1 if
  * the fault was injected, 0 if not, -1 if the run failed. */
+/* FAULT_COUNT of the last run: calls of the function made, -1 unknown. */
+static long last_count = -1;
+
 static int run_with_fault(const char *closefds, const char *shim, const char *probe,
 			  const struct scenario *sc, bool blocked, const char *func, int err, int nth)
 {
@@ -230,11 +233,33 @@ static int run_with_fault(const char *closefds, const char *shim, const char *pr
 	snprintf(e_errno, sizeof(e_errno), "FAULT_ERRNO=%d", err);
 	snprintf(e_mark, sizeof(e_mark), "FAULT_MARK=%s", mark);
 	snprintf(e_preload, sizeof(e_preload), "LD_PRELOAD=%s", shim);
+	char count[256], e_count[300];
+	snprintf(count, sizeof(count), "%s/count", tl_workdir());
+	snprintf(e_count, sizeof(e_count), "FAULT_COUNT=%s", count);
+	unlink(count);
 	char *envp[] = { e_func, e_nth, e_errno, e_mark, e_preload, (char *)"PATH=/usr/bin:/bin",
-			 NULL };
+			 e_count, NULL };
 	if (tl_run_closefds(closefds, probe, sc->args, envp, setup, NULL, &sa, &run) < 0)
 		return -1;
+	FILE *c = fopen(count, "re");
+	last_count = -1;
+	if (!c || fscanf(c, "%ld", &last_count) != 1)
+		last_count = -1;
+	if (c)
+		fclose(c);
 	return access(mark, F_OK) == 0;
+}
+
+/* The call to fail after nth, of count calls in all (-1: not known): every
+ * one of the first 16 and the last 16, and in between every half again
+ * (one call site reached hundreds of times, such as the fcntl of a scan,
+ * is the same site at every repetition). */
+static int next_nth(int nth, long count)
+{
+	if (nth < 16 || count < 0 || nth >= count - 16)
+		return nth + 1;
+	long next = nth + nth / 2;
+	return (int)(next < count - 16 ? next : count - 16);
 }
 
 /* Print the lines of a scenario that cannot run, as skipped. */
@@ -317,7 +342,10 @@ int main(int argc, char *argv[])
 					int err = faults[f].errnos[e], nth;
 					bool bad = false, is_malloc = strcmp(func, "malloc") == 0;
 					why[0] = '\0';
-					for (nth = 1; nth <= MAX_N; nth++) {
+					/* How many calls an uninjected run makes. */
+					run_with_fault(closefds, shim, probe, sc, blocked, func, err, 0);
+					long count = last_count;
+					for (nth = 1; nth <= MAX_N; nth = next_nth(nth, count)) {
 						inj = run_with_fault(closefds, shim, probe, sc, blocked, func,
 								     err, nth);
 						runs++;

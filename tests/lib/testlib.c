@@ -689,3 +689,41 @@ void tl_result(bool ok, const char *fmt, ...)
 	putchar('\n');
 	tl_tap_failures += !ok;
 }
+
+int tl_seccomp_rules(const struct tl_rule *rules, size_t n)
+{
+#ifdef TL_AUDIT_ARCH
+	struct sock_filter f[64];
+	unsigned short k = 0;
+
+	if (n > 28) {
+		errno = E2BIG;
+		return -1;
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TL_AUDIT_ARCH, 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < n; i++) {
+		unsigned ret = rules[i].action == TL_ALLOW ? SECCOMP_RET_ALLOW
+			       : rules[i].action == TL_TRAP ? SECCOMP_RET_TRAP
+							     : SECCOMP_RET_ERRNO | (unsigned)rules[i].err;
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)rules[i].nr,
+						      0, 1);
+		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
+	}
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { k, f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+#else
+	(void)rules;
+	(void)n;
+	errno = ENOSYS;
+	return -1;
+#endif
+}

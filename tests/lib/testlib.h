@@ -76,6 +76,17 @@ int tl_env_apply(enum tl_env env);
  * the process (a filter that does not match the ABI would block nothing and
  * let a test pass by luck).  0 or -1. */
 int tl_seccomp(const enum tl_action act[TL_CALL_COUNT]);
+/* One rule of tl_seccomp_rules: system call nr (this ABI's number) gets
+ * action, with err for TL_EPERM/TL_ENOSYS-like errno answers (any errno:
+ * the action is then only "not allowed, not trapped"). */
+struct tl_rule {
+	long nr;
+	enum tl_action action;
+	int err;
+};
+/* A filter with these rules (at most 28); everything else allowed, another
+ * ABI killed, as tl_seccomp.  0 or -1. */
+int tl_seccomp_rules(const struct tl_rule *rules, size_t n);
 /* close_range -> err (EPERM or ENOSYS) for this process and what it execs. */
 int tl_block_close_range(int err);
 /* close_range -> EINVAL when its last descriptor is above INT_MAX, as gVisor
