@@ -28,6 +28,9 @@ struct inherit_ctx {
 static int clear_cloexec(int fd, void *arg)
 {
 	struct inherit_ctx *ic = arg;
+
+	if (fd_is_own_leftover(fd))
+		return 0; /* closefds' own, which close() failed to close: execve does */
 	int r = fd_set_cloexec(fd, false);
 
 	if (r == -EBADF)

@@ -48,12 +48,12 @@ int stdio_repair(void)
 		if (nfd < 0)
 			return -errno;
 		if (fstat(nfd, &st) < 0 || !S_ISCHR(st.st_mode) || (!open_now && nfd != fd)) {
-			close(nfd);
+			fd_close_own(nfd);
 			return -EBADF;
 		}
 		if (open_now) {
 			int r = fd_dup2(nfd, fd);
-			close(nfd);
+			fd_close_own(nfd);
 			if (r < 0)
 				return r;
 		}

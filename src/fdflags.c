@@ -51,3 +51,25 @@ int fd_dup2(int from, int to)
 	}
 	return 0;
 }
+
+/* A few at most: each is a failed close() of a descriptor of closefds'
+ * own; past OWN_MAX the oldest are forgotten (and stay close-on-exec
+ * unless a kept range clears them, which it then may). */
+#define OWN_MAX 16
+static int own_left[OWN_MAX];
+static unsigned own_n;
+
+void fd_close_own(int fd)
+{
+	if (close(fd) == 0 || errno == EBADF || fd_open_state(fd) == 0)
+		return;
+	own_left[own_n++ % OWN_MAX] = fd;
+}
+
+bool fd_is_own_leftover(int fd)
+{
+	for (unsigned i = 0; i < own_n && i < OWN_MAX; i++)
+		if (own_left[i] == fd)
+			return true;
+	return false;
+}

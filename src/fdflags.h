@@ -26,4 +26,13 @@ int fd_set_nonblock(int fd, bool on, bool *was);
  * most RETRY_MAX times.  0 or -errno. */
 int fd_dup2(int from, int to);
 
+/* Close a descriptor closefds opened for itself (close-on-exec, always).
+ * Where close() fails and it stays open (a seccomp filter), it is
+ * remembered, so that a kept range around it never makes it inheritable:
+ * execve then closes it. */
+void fd_close_own(int fd);
+
+/* fd is one of closefds' own that fd_close_own() could not close. */
+bool fd_is_own_leftover(int fd);
+
 #endif

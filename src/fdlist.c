@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "errbuf.h"
+#include "fdflags.h"
 #include "fdbound.h"
 #include "fdscan.h"
 #include "procfs.h"
@@ -129,7 +130,7 @@ int fdlist_print(FILE *out, const struct plan *p)
 	if (r == 0)
 		env_change_print(out, &p->env, "-\tenv\t");
 	if (lc.dir >= 0)
-		close(lc.dir);
+		fd_close_own(lc.dir);
 	if (r == 0 && (fflush(out) == EOF || ferror(out)))
 		r = -(errno ? errno : EIO);
 	return r;
@@ -164,6 +165,6 @@ int fdlist_audit(FILE *out, const struct plan *p)
 	if (r == 0)
 		env_change_print(out, &p->env, "closefds: audit: would ");
 	if (ac.dir >= 0)
-		close(ac.dir);
+		fd_close_own(ac.dir);
 	return r;
 }

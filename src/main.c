@@ -204,7 +204,7 @@ static int exec_step(const struct options *o, struct prepare *prep)
 	unsigned long traps = signals_trapped();
 	int r = signals_restore();
 
-	if (r == -ENOSYS) {
+	if (r == SIGNALS_EXECVE_TRAPPED) {
 		prepare_undo(prep);
 		return fail(false, "'%s': execve is trapped by a seccomp filter (SIGSYS)",
 			    o->command[0]) + 1;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdflags.h"
 #include "procfs.h"
 
 /* A dentry costs about as much as this many system calls (measured on
@@ -45,12 +46,12 @@ int close_method_proc(struct close_ctx *ctx)
 	if (dir < 0)
 		return dir;
 	if (loop_is_cheaper(ctx, dir)) {
-		close(dir);
+		fd_close_own(dir);
 		ctx->declined = true;
 		return -EAGAIN;
 	}
 	int r = procfs_fd_each(dir, close_listed, ctx);
-	close(dir);
+	fd_close_own(dir);
 	ctx->counted = true;
 	return r;
 }

@@ -151,7 +151,7 @@ static int temp_copy(int from, const struct pass_op *ops, size_t n_ops, int max_
 			return -errno;
 		if (!is_target(ops, n_ops, t))
 			return t;
-		close(t);
+		fd_close_own(t);
 	}
 }
 
@@ -193,7 +193,7 @@ int pass_apply(const struct pass_op *ops, size_t n_ops, size_t n_temps, int max_
 	}
 	for (size_t i = 0; i < n_temps; i++)
 		if (temps[i] >= 0)
-			close(temps[i]);
+			fd_close_own(temps[i]);
 	free(temps);
 	return r;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "decimal.h"
+#include "fdflags.h"
 #include "retry.h"
 
 #ifndef PROC_SUPER_MAGIC
@@ -50,7 +51,7 @@ int procfs_open_fd_dir(void)
 			r = -ENOENT;
 	}
 	if (r < 0) {
-		close(dir);
+		fd_close_own(dir);
 		return r;
 	}
 	return dir;
@@ -134,7 +135,7 @@ int procfs_status_number(const char *name)
 	if (fd < 0)
 		return -errno;
 	if ((r = on_procfs(fd)) < 0) {
-		close(fd);
+		fd_close_own(fd);
 		return r;
 	}
 	buf[0] = '\n';
@@ -150,7 +151,7 @@ int procfs_status_number(const char *name)
 			break;
 		len += (size_t)k;
 	}
-	close(fd);
+	fd_close_own(fd);
 	if (r < 0)
 		return r;
 	buf[len] = '\0';

@@ -95,13 +95,17 @@ int signals_prepare(void)
 	sigaddset(&sys, SIGSYS);
 	/* The caller's disposition is read before the handler can run (the
 	 * old action of the installing call is stored only after the call
-	 * returns, when a pending SIGSYS may already have been handled), and
-	 * the handler is in place before SIGSYS is unblocked. */
-	if (sigaction(SIGSYS, NULL, &caller_sigsys) < 0 ||
-	    sigprocmask(SIG_SETMASK, NULL, &caller_mask) < 0)
+	 * returns, when a pending SIGSYS may already have been handled).  The
+	 * handler is in place before any other call, so that a trap of the
+	 * next one is caught: the mask is read and SIGSYS unblocked in one
+	 * call, whose old set the kernel stores before a pending SIGSYS is
+	 * delivered on its return.  (Where the caller blocked SIGSYS, a trap
+	 * of that very call still kills: the kernel resets a blocked SIGSYS
+	 * before delivering a trap.) */
+	if (sigaction(SIGSYS, NULL, &caller_sigsys) < 0)
 		return -errno;
 	sigsys_changed = true;
-	if (sigaction(SIGSYS, &untrap, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &sys, NULL) < 0)
+	if (sigaction(SIGSYS, &untrap, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &sys, &caller_mask) < 0)
 		return -errno;
 #endif
 	return 0;
@@ -136,7 +140,7 @@ int signals_restore(void)
 	 * default before delivering a trap), so look first. */
 	bool keep_handler = caller_sigsys.sa_handler == SIG_DFL && !sigismember(&caller_mask, SIGSYS);
 	if (!keep_handler && execve_trapped())
-		return -ENOSYS;
+		return SIGNALS_EXECVE_TRAPPED;
 	if ((!keep_handler && sigaction(SIGSYS, &caller_sigsys, NULL) < 0) ||
 	    sigprocmask(SIG_SETMASK, &caller_mask, NULL) < 0)
 		return -errno;

@@ -17,7 +17,8 @@ int signals_prepare(void);
  * stays through execve (which resets it to the default), so a trapped
  * execve fails with ENOSYS; where it was ignored or blocked (which execve
  * keeps), execve is tried first with an empty path, and a trap there is
- * -ENOSYS without anything restored.  0 or -errno. */
+ * SIGNALS_EXECVE_TRAPPED, with nothing restored.  0, that, or -errno. */
+#define SIGNALS_EXECVE_TRAPPED 1
 int signals_restore(void);
 
 /* After a failed exec: ignore SIGPIPE again for the message. */

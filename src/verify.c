@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "activation.h"
+#include "fdflags.h"
 #include "fdbound.h"
 #include "fdlist.h"
 #include "procfs.h"
@@ -43,16 +44,12 @@ static int check_open(int fd, void *arg)
 
 	if (flags < 0 && errno == EBADF)
 		return 0; /* closed since it was listed: nothing reaches COMMAND */
-	if (flags < 0) {
-		fprintf(vc->out, "closefds: --verify: cannot check descriptor %d: %s\n", fd,
-			strerror(errno));
-		vc->problems++;
-		return 0;
-	}
+	if (flags < 0)
+		return -errno; /* the check cannot run: one error, not one per slot */
 	if (!fd_set_contains(&vc->p->keep, fd)) {
 		if (!(flags & FD_CLOEXEC))
 			problem(vc, fd, "would leak to COMMAND");
-	} else if (flags & FD_CLOEXEC) {
+	} else if ((flags & FD_CLOEXEC) && !fd_is_own_leftover(fd)) {
 		problem(vc, fd, "is kept but close-on-exec");
 	}
 	return 0;
@@ -74,18 +71,20 @@ int verify_table(const struct plan *p, FILE *out)
 	int r = vc.dir >= 0 ? procfs_fd_each(vc.dir, check_open, &vc) : -ENOENT;
 
 	/* Without a slot for the directory (a full table: CLOSE_RANGE_CLOEXEC
-	 * leaves it full until execve), or without /proc: every slot of the
-	 * table, which the select probe sizes without a descriptor. */
+	 * leaves it full until execve), without /proc, or where reading it
+	 * failed: every slot of the table, which the select probe sizes
+	 * without a descriptor. */
 	if (r < 0) {
 		struct fd_bound b;
-		if ((r = fd_bound_get(&b)) < 0) {
-			if (vc.dir >= 0)
-				close(vc.dir);
-			return r;
-		}
-		for (long long fd = 0; fd < b.limit; fd++)
-			check_open((int)fd, &vc);
+		vc.problems = 0;
+		r = fd_bound_get(&b);
+		for (long long fd = 0; r == 0 && fd < b.limit; fd++)
+			r = check_open((int)fd, &vc);
 	}
+	if (vc.dir >= 0)
+		fd_close_own(vc.dir);
+	if (r < 0)
+		return r;
 	for (int fd = 0; fd <= 2; fd++)
 		check_required(&vc, fd);
 	for (size_t i = 0; i < o->n_keep_single; i++)
@@ -94,7 +93,5 @@ int verify_table(const struct plan *p, FILE *out)
 		check_required(&vc, p->moves[i].dst);
 	for (int i = 0; i < p->listen_inherited; i++)
 		check_required(&vc, LISTEN_FDS_START + i);
-	if (vc.dir >= 0)
-		close(vc.dir);
 	return vc.problems;
 }

@@ -251,15 +251,15 @@ static int run_with_fault(const char *closefds, const char *shim, const char *pr
 }
 
 /* The call to fail after nth, of count calls in all (-1: not known): every
- * one of the first 16 and the last 16, and in between every half again
+ * one of the first 8 and the last 4, and in between every power of two
  * (one call site reached hundreds of times, such as the fcntl of a scan,
  * is the same site at every repetition). */
 static int next_nth(int nth, long count)
 {
-	if (nth < 16 || count < 0 || nth >= count - 16)
+	if (nth < 8 || count < 0 || nth >= count - 4)
 		return nth + 1;
-	long next = nth + nth / 2;
-	return (int)(next < count - 16 ? next : count - 16);
+	long next = 2L * nth;
+	return (int)(next < count - 4 ? next : count - 4);
 }
 
 /* Print the lines of a scenario that cannot run, as skipped. */

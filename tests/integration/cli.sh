@@ -355,6 +355,35 @@ else
 	not_ok "a command name with a newline" "status $status" "$(cat "$tmp/err")"
 fi
 
+# Installed setuid and started with 0, 1 and 2 closed: glibc reopens them
+# before main() as /dev/full write-only and /dev/null read-only, so a
+# COMMAND that writes to stdout failed; closefds makes them /dev/null for
+# reading and writing.  A setuid-root copy of id shows whether setuid works
+# here (not under qemu-user without the binfmt_misc C flag, nor nosuid).
+suid_dir=$(mktemp -d /tmp/closefds-suid.XXXXXX)
+chmod 755 "$suid_dir"
+id_bin=$(command -v id)
+if [ -n "${CLOSEFDS_TEST_VALGRIND:-}" ]; then
+	skip "setuid with 0, 1 and 2 closed" "valgrind does not run setuid programs"
+elif [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
+	! cp "$id_bin" "$suid_dir/id" || ! chmod 4755 "$suid_dir/id" ||
+	[ "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$suid_dir/id" -u)" != 0 ]; then
+	skip "setuid with 0, 1 and 2 closed" "setuid has no effect here (or not root, or no setpriv)"
+else
+	cp "$closefds" "$suid_dir/closefds" && chmod 4755 "$suid_dir/closefds"
+	chmod 1777 "$suid_dir"
+	# shellcheck disable=SC2016
+	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c \
+		'exec "$1" -- sh -c "echo hello; echo \"\$?\" >\"\$0\"" "$2" 0<&- 1>&- 2>&-' \
+		sh "$suid_dir/closefds" "$suid_dir/status"
+	if [ "$(cat "$suid_dir/status" 2>/dev/null)" = 0 ]; then
+		ok "setuid, started with 0, 1 and 2 closed: COMMAND can write to stdout (/dev/null, read-write)"
+	else
+		not_ok "setuid with 0, 1 and 2 closed" "echo's status: $(cat "$suid_dir/status" 2>/dev/null)"
+	fi
+fi
+rm -rf "$suid_dir"
+
 # Output errors: a full device is an error with its reason.
 if [ -w /dev/full ]; then
 	for opt in --help --version; do

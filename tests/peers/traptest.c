@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +197,38 @@ static void test_kill(const char *closefds)
 	}
 }
 
+/* fcntl trapped, and stdout closed at start: the repair of 0-2 is the
+ * first place closefds asks fcntl, before anything else it does; the
+ * handler must already be in place there (an earlier closefds installed it
+ * later and died of SIGSYS, exit 159). */
+/* After the "before" report (which asks fcntl itself), just before the exec. */
+static int fcntl_trap_setup(void *p)
+{
+	struct tl_rule rule = { SYS_fcntl, TL_TRAP, 0 };
+
+	(void)p;
+#ifdef SYS_fcntl64
+	rule.nr = SYS_fcntl64;
+#endif
+	close(1);
+	return tl_seccomp_rules(&rule, 1);
+}
+
+static void test_fcntl_trapped_at_start(const char *closefds, const char *probe)
+{
+	static struct tl_run run;
+	const char *args[] = { NULL };
+	const char *want = "closefds: cannot check or reopen the standard streams on /dev/null: "
+			   "Function not implemented\n";
+	bool ok = tl_run_closefds(closefds, probe, args, NULL, NULL, fcntl_trap_setup, NULL, &run) == 0 &&
+		  run.status == 125 && !run.probe_ran && strcmp(run.err, want) == 0;
+
+	tl_result(ok, "fcntl trapped, stdout closed: 125 and the reason from the repair of 0-2, not SIGSYS");
+	if (!ok)
+		printf("# status %d, probe %s, stderr: %s\n", run.status,
+		       run.probe_ran ? "ran" : "did not run", run.err);
+}
+
 int main(int argc, char *argv[])
 {
 	static struct tl_run run;
@@ -219,7 +252,7 @@ int main(int argc, char *argv[])
 		       tl_emulator() ? "qemu-user refuses them" : "no filter for this ABI in testlib");
 		return 0;
 	}
-	printf("1..%d\n", 4 * 2 + 1 + 4);
+	printf("1..%d\n", 4 * 2 + 1 + 4 + 1);
 	for (int c = SIGSYS_DEFAULT; c <= SIGSYS_BOTH; c++) {
 		struct setup_arg sa = { (enum caller_sigsys)c };
 		const char *args[] = { "-v", "-k", "5", NULL };
@@ -258,6 +291,7 @@ int main(int argc, char *argv[])
 			       run.probe_ran ? "ran" : "did not run", run.err);
 	}
 	test_kill(closefds);
+	test_fcntl_trapped_at_start(closefds, probe);
 	tl_cleanup();
 	return tl_tap_failures ? 1 : 0;
 }
