@@ -24,6 +24,7 @@
 #include "prepare.h"
 #include "privs.h"
 #include "signals.h"
+#include "testhooks.h"
 #include "usage.h"
 #include "verify.h"
 
@@ -222,6 +223,8 @@ int main(int argc, char *argv[])
 	struct options opts;
 	struct plan plan;
 
+	if (testhook_start)
+		testhook_start();
 	options_init(&opts);
 	plan_init(&plan);
 	int status = run(argc, argv, &opts, &plan);
