@@ -28,7 +28,12 @@
  * The table of calls below was derived with strace (see CALLS), and the
  * test checks it: where strace is installed, it traces closefds-sysfault
  * through every scenario and a few failure paths and fails if closefds makes
- * a call from main() to the exec that the table does not list.
+ * a call from main() to the exec that the table does not list.  The same
+ * traces say which calls each scenario makes: failing one it never makes
+ * gives its baseline again, so those runs are skipped (all run without
+ * strace).  Calls failed every time hide their later call sites (every
+ * fcntl failing refuses in the repair of 0-2), so a few sites are rows of
+ * their own, reached by conditions on the arguments (see sites).
  *
  * Usage: sysfault CLOSEFDS-SYSFAULT.  TAP output, the plan last. */
 #include <dirent.h>
@@ -233,16 +238,91 @@ static long call_nr(const char *name)
 	return -1;
 }
 
-/* The hook's CLOSEFDS_TEST_SECCOMP: the fault first (the first rule naming
- * a call wins), then the scenario's environment. */
-static void filter_spec(char *buf, size_t len, const struct scenario *sc, long nr,
-			const char *action)
+/* Call sites that the first call of their kind hides: failing every fcntl
+ * refuses in the repair of 0-2, every rt_sigaction and rt_sigprocmask in
+ * the set-up of SIGSYS, so the later sites of those calls are never failed
+ * that way.  Each is reached by conditions on the arguments (the hook's
+ * @ARG syntax) and recognised in strace's lines by its words. */
+#ifdef __NR_fcntl64
+#define FCNTL "fcntl64"
+#else
+#define FCNTL "fcntl"
+#endif
+static const struct site {
+	const char *label, *call;
+	const char *cond_pre; /* the conditions: cond_pre, value, cond_post */
+	long value;
+	const char *cond_post;
+	const char *words, *words2; /* in strace's line, after the name */
+	bool fd_from_3;             /* the first argument is 3 or more */
+} sites[] = {
+	{ "fcntl(fd >= 3)", FCNTL, "@0>", 3, "", NULL, NULL, true },
+	{ "fcntl(F_SETFD)", FCNTL, "@1=", F_SETFD, "", "F_SETFD", NULL, false },
+	{ "fcntl(F_GETFL)", FCNTL, "@1=", F_GETFL, "", "F_GETFL", NULL, false },
+	{ "fcntl(F_DUPFD_CLOEXEC)", FCNTL, "@1=", F_DUPFD_CLOEXEC, "", "F_DUPFD_CLOEXEC", NULL, false },
+	/* signals_restore(): the caller's SIGPIPE back, no old action wanted;
+	 * the caller's mask back.  The SIGSYS handler is still installed, so a
+	 * trap there can be handled. */
+	{ "rt_sigaction(SIGPIPE restored)", "rt_sigaction", "@0=", SIGPIPE, "@2=0",
+	  "(SIGPIPE, {",
+	  "}, NULL,", false },
+	{ "rt_sigprocmask(mask restored)", "rt_sigprocmask", "@0=", SIG_SETMASK, "@1!0",
+	  "(SIG_SETMASK, [", NULL, false },
+	/* --nofile setting the limit (getrlimit is prlimit64 too). */
+	{ "prlimit64(setting)", "prlimit64", "@2!", 0, "", "RLIMIT_NOFILE, {", NULL, false },
+};
+#define N_SITES (sizeof(sites) / sizeof(sites[0]))
+
+/* The rows of the matrix: every call, then every site. */
+struct row {
+	const char *label, *call;
+	long nr;
+	char cond[48];
+	const struct site *site;
+};
+#define MAX_ROWS (N_CALLS + N_SITES)
+static struct row rows[MAX_ROWS];
+static size_t n_rows;
+
+static void rows_init(void)
+{
+	for (size_t c = 0; c < N_CALLS; c++)
+		rows[n_rows++] = (struct row){ calls[c].name, calls[c].name, calls[c].nr, "", NULL };
+	for (size_t s = 0; s < N_SITES; s++) {
+		long nr = call_nr(sites[s].call);
+		if (nr < 0)
+			continue;
+		struct row *r = &rows[n_rows++];
+		*r = (struct row){ sites[s].label, sites[s].call, nr, "", &sites[s] };
+		snprintf(r->cond, sizeof(r->cond), "%s%ld%s", sites[s].cond_pre, sites[s].value,
+			 sites[s].cond_post);
+	}
+}
+
+/* strace's line for the call, from its name on: is it this row's? */
+static bool row_matches(const struct row *r, const char *name, const char *line)
+{
+	const struct site *s = r->site;
+
+	if (strcmp(r->call, name) != 0)
+		return false;
+	if (!s)
+		return true;
+	if (s->fd_from_3 && atoi(line + strlen(name) + 1) < 3)
+		return false;
+	return (!s->words || strstr(line, s->words)) && (!s->words2 || strstr(line, s->words2));
+}
+
+/* The hook's CLOSEFDS_TEST_SECCOMP: the fault ("NR[@...]:ACTION", or NULL)
+ * first (the first rule that matches wins), then the scenario's
+ * environment. */
+static void filter_spec(char *buf, size_t len, const struct scenario *sc, const char *fault)
 {
 	size_t n = 0;
 
 	buf[0] = '\0';
-	if (nr >= 0)
-		n += (size_t)snprintf(buf + n, len - n, "%ld:%s", nr, action);
+	if (fault)
+		n += (size_t)snprintf(buf, len, "%s", fault);
 	for (size_t i = 0; i < 3 && sc->base[i]; i++) {
 		long b = call_nr(sc->base[i]);
 		if (b >= 0 && n < len)
@@ -389,6 +469,10 @@ static void slurp(const char *path, char *buf, size_t size)
 	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
 
 	buf[n > 0 ? n : 0] = '\0';
+	/* More than fits (--verify may print a line per slot): whole lines only. */
+	char *last = n == (ssize_t)size - 1 ? strrchr(buf, '\n') : NULL;
+	if (last)
+		last[1] = '\0';
 	if (fd >= 0)
 		close(fd);
 }
@@ -671,7 +755,7 @@ static bool judge(const struct scenario *sc, const char *call, const struct outc
 /* Failures by call x action (a bitmap of scenarios) and by scenario.  A
  * failure that is the scenario's own baseline failure again (same words)
  * is counted apart: the fault added nothing to it. */
-static unsigned long fail_mask[N_CALLS][N_ACTIONS];
+static unsigned long fail_mask[MAX_ROWS][N_ACTIONS];
 static int fail_by_scenario[N_SCENARIOS], baseline_by_scenario[N_SCENARIOS];
 static int refusals, runs, hangs, deaths, leaks, as_baseline;
 
@@ -703,7 +787,9 @@ static bool controls(void)
 	bool refused, ok = true;
 
 	build_argv(&scenarios[0], false, argv, 32);
-	filter_spec(spec, sizeof(spec), &scenarios[0], call_nr("execve"), "1");
+	char fault[64];
+	snprintf(fault, sizeof(fault), "%ld:1", call_nr("execve"));
+	filter_spec(spec, sizeof(spec), &scenarios[0], fault);
 	bool stopped = run(&scenarios[0], spec, argv, false, &o) == 0 && o.status == 126 && !o.probe_ran;
 	tl_result(stopped, "control: execve failed by the filter stops closefds (exit %d%s)", o.status,
 		  o.probe_ran ? ", COMMAND ran" : "");
@@ -734,8 +820,8 @@ static bool untestable_call(const char *name)
  * PR_SET_SECCOMP, its first act) to the exec of COMMAND into *made (bits
  * of CALLS) and, if neither in CALLS nor untestable, into unknown.
  * -1: strace or its output failed. */
-static int trace_run(const struct scenario *sc, long nr, const char *action,
-		     unsigned long long *made, char *unknown, size_t len)
+static int trace_run(const struct scenario *sc, const char *fault, unsigned long long *made,
+		     char *unknown, size_t len)
 {
 	static struct outcome o;
 	const char *argv[40];
@@ -744,7 +830,7 @@ static int trace_run(const struct scenario *sc, long nr, const char *action,
 	bool in_main = false;
 
 	build_argv(sc, true, argv, 40);
-	filter_spec(spec, sizeof(spec), sc, nr, action);
+	filter_spec(spec, sizeof(spec), sc, fault);
 	unlink(path_trace);
 	if (run(sc, spec, argv, true, &o) < 0)
 		return -1;
@@ -768,12 +854,10 @@ static int trace_run(const struct scenario *sc, long nr, const char *action,
 		char name[64];
 		size_t k = strcspn(call, "(");
 		snprintf(name, sizeof(name), "%.*s", (int)(k < 63 ? k : 63), call);
-		size_t c = 0;
-		while (c < N_CALLS && strcmp(calls[c].name, name) != 0)
-			c++;
-		if (c < N_CALLS)
-			*made |= 1ULL << c;
-		else if (!untestable_call(name) && !strstr(unknown, name)) {
+		for (size_t r = 0; r < n_rows; r++)
+			if (row_matches(&rows[r], name, call))
+				*made |= 1ULL << r;
+		if (call_nr(name) < 0 && !untestable_call(name) && !strstr(unknown, name)) {
 			size_t u = strlen(unknown);
 			snprintf(unknown + u, len - u, "%s%s", u ? " " : "", name);
 		}
@@ -819,11 +903,14 @@ static void strace_check(size_t first, size_t last)
 		const struct scenario *sc = &scenarios[s];
 		char unknown[512] = "";
 		unsigned long long made = 0, ignored = 0;
-		int r = trace_run(sc, -1, NULL, &made, unknown, sizeof(unknown));
+		int r = trace_run(sc, NULL, &made, unknown, sizeof(unknown));
 		for (size_t i = 0; r == 0 && i < sizeof(fault_paths) / sizeof(fault_paths[0]); i++)
-			if (fault_paths[i].scenario == s && call_nr(fault_paths[i].call) >= 0)
-				r = trace_run(sc, call_nr(fault_paths[i].call), fault_paths[i].action,
-					      &ignored, unknown, sizeof(unknown));
+			if (fault_paths[i].scenario == s && call_nr(fault_paths[i].call) >= 0) {
+				char fault[64];
+				snprintf(fault, sizeof(fault), "%ld:%s", call_nr(fault_paths[i].call),
+					 fault_paths[i].action);
+				r = trace_run(sc, fault, &ignored, unknown, sizeof(unknown));
+			}
 		if (r < 0) {
 			tl_result(false, "strace check, %s: strace or its output failed", sc->name);
 			continue;
@@ -865,36 +952,38 @@ static void matrix(size_t s)
 
 	build_argv(sc, false, argv, 32);
 	/* The scenario itself, the filter installed and failing nothing. */
-	filter_spec(spec, sizeof(spec), sc, -1, NULL);
+	filter_spec(spec, sizeof(spec), sc, NULL);
 	bool base_ok = run(sc, spec, argv, false, &o) == 0 &&
 		       judge(sc, NULL, &o, &refused, base_why, sizeof(base_why)) && !refused;
 	if (refused)
 		snprintf(base_why, sizeof(base_why), "refused: %s", o.err1);
 	tl_result(base_ok, "%s: no fault (the baseline)%s%s", sc->name, base_ok ? "" : ": ", base_why);
-	for (size_t c = 0; c < N_CALLS; c++) {
+	for (size_t c = 0; c < n_rows; c++) {
 		if (have_made_calls[s] && !(made_calls[s] & (1ULL << c))) {
 			size_t u = strlen(not_made);
-			snprintf(not_made + u, sizeof(not_made) - u, " %s", calls[c].name);
+			snprintf(not_made + u, sizeof(not_made) - u, " %s;", rows[c].label);
 			continue;
 		}
 		for (size_t a = 0; a < N_ACTIONS; a++) {
 			const struct action *ac = &actions[a];
-			if (!ac->err && strcmp(calls[c].name, "rt_sigaction") == 0) {
+			if (!ac->err && !rows[c].site && strcmp(rows[c].call, "rt_sigaction") == 0) {
 				printf("ok %d - %s trap, %s # SKIP the trapped call would be the one "
 				       "installing the SIGSYS handler: it cannot be handled\n",
-				       ++tl_tap_number, calls[c].name, sc->name);
+				       ++tl_tap_number, rows[c].label, sc->name);
 				continue;
 			}
-			filter_spec(spec, sizeof(spec), sc, calls[c].nr, ac->spec);
+			char fault[96];
+			snprintf(fault, sizeof(fault), "%ld%s:%s", rows[c].nr, rows[c].cond, ac->spec);
+			filter_spec(spec, sizeof(spec), sc, fault);
 			runs++;
 			if (run(sc, spec, argv, false, &o) < 0) {
-				tl_result(false, "%s %s, %s: harness failure: %s", calls[c].name, ac->name,
+				tl_result(false, "%s %s, %s: harness failure: %s", rows[c].label, ac->name,
 					  sc->name, strerror(errno));
 				continue;
 			}
-			bool ok = judge(sc, calls[c].name, &o, &refused, why, sizeof(why));
+			bool ok = judge(sc, rows[c].call, &o, &refused, why, sizeof(why));
 			refusals += ok && refused;
-			tl_result(ok, "%s %s, %s%s%s", calls[c].name, ac->name, sc->name,
+			tl_result(ok, "%s %s, %s%s%s", rows[c].label, ac->name, sc->name,
 				  ok ? "" : ": ", ok ? "" : why);
 			if (!ok)
 				record(c, a, s, why, !base_ok && strcmp(why, base_why) == 0);
@@ -917,12 +1006,12 @@ static void summary(double seconds)
 	       "signal, %d leaks or descriptors missing from --list, %d the scenario's own baseline "
 	       "failure again; %d passed by refusing (125, or 126/127 for execve)\n",
 	       runs, seconds, cpu, tl_tap_failures, hangs, deaths, leaks, as_baseline, refusals);
-	for (size_t c = 0; c < N_CALLS; c++)
+	for (size_t c = 0; c < n_rows; c++)
 		for (size_t a = 0; a < N_ACTIONS; a++) {
 			unsigned long m = fail_mask[c][a];
 			if (!m)
 				continue;
-			printf("# failing: %s %s in %d scenario(s):", calls[c].name, actions[a].name,
+			printf("# failing: %s %s in %d scenario(s):", rows[c].label, actions[a].name,
 			       __builtin_popcountl(m));
 			for (size_t s = 0; s < N_SCENARIOS; s++)
 				if (m & (1UL << s))
@@ -983,8 +1072,10 @@ int main(int argc, char *argv[])
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	printf("# %zu calls x %zu actions x %zu scenarios; descriptors at 3-10, 150, 1500, %d\n",
-	       N_CALLS, N_ACTIONS, N_SCENARIOS, high_fd);
+	rows_init();
+	printf("# %zu calls and %zu call sites x %zu actions x %zu scenarios; descriptors at 3-10, "
+	       "150, 1500, %d\n",
+	       N_CALLS, n_rows - N_CALLS, N_ACTIONS, N_SCENARIOS, high_fd);
 	for (size_t i = 0; i < sizeof(untestable) / sizeof(untestable[0]); i++)
 		printf("ok %d - %s # SKIP %s\n", ++tl_tap_number, untestable[i].name,
 		       untestable[i].why);

@@ -1,11 +1,15 @@
 /* sysfault_hook.c: testhook_start() for closefds-sysfault, the test-only
  * static build that tests/faults/sysfault.c runs (never installed).
  *
- * CLOSEFDS_TEST_SECCOMP="NR:ACTION[,NR:ACTION]..." installs, first thing in
- * main(), a seccomp filter that answers system call number NR (this ABI's)
- * with ACTION: an errno number (SECCOMP_RET_ERRNO), "trap"
- * (SECCOMP_RET_TRAP: SIGSYS) or "allow" (nothing; the strace check uses it
- * to mark where main() begins).  The first rule naming a call wins.
+ * CLOSEFDS_TEST_SECCOMP="RULE[,RULE]..." installs, first thing in main(), a
+ * seccomp filter.  A RULE is NR[@ARG{=,!,>}VALUE]...:ACTION: system call
+ * number NR (this ABI's), when each condition on an argument holds (equal,
+ * not equal, at least VALUE; at most two), is answered with ACTION: an errno
+ * number (SECCOMP_RET_ERRNO), "trap" (SECCOMP_RET_TRAP: SIGSYS) or "allow"
+ * (nothing; the strace check uses it to mark where main() begins).  The
+ * first rule that matches a call wins.  The conditions reach one call site
+ * among several of the same call (fcntl on a descriptor from 3 up is past
+ * the repair of 0-2, say).
  *
  * A filter is inherited by COMMAND, and one installed before the exec of
  * closefds would apply to its start-up too.  So the rules apply only to
@@ -86,7 +90,8 @@ struct seccomp_data {
 
 #define HOOK_EXIT 120
 #define MAX_RULES 8
-#define MAX_INSNS 64
+#define MAX_CONDS 2
+#define MAX_INSNS 160
 
 /* Linker-defined bounds of the program image and of its text. */
 extern const char __executable_start[], etext[];
@@ -142,6 +147,58 @@ static unsigned parse_action(const char *s, size_t len)
 	return SECCOMP_RET_ERRNO | v;
 }
 
+/* A decimal number from *p, which is advanced past it. */
+static unsigned long parse_number(const char **p, unsigned long max)
+{
+	unsigned long v = 0;
+
+	if (**p < '0' || **p > '9')
+		hook_fail("expected a decimal number");
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		v = v * 10 + (unsigned long)(**p - '0');
+		if (v > max)
+			hook_fail("a number is too large");
+	}
+	return v;
+}
+
+struct cond {
+	unsigned arg;  /* 0..5 */
+	char op;       /* '=' equal, '!' not equal, '>' at least */
+	uint32_t value;
+};
+
+struct rule {
+	unsigned nr, action;
+	struct cond cond[MAX_CONDS];
+	size_t n_cond;
+};
+
+/* NR[@ARG{=,!,>}VALUE]...:ACTION */
+static const char *parse_rule(const char *p, struct rule *r)
+{
+	r->nr = (unsigned)parse_number(&p, 100000);
+	r->n_cond = 0;
+	while (*p == '@') {
+		p++;
+		if (r->n_cond == MAX_CONDS)
+			hook_fail("at most 2 conditions a rule");
+		struct cond *c = &r->cond[r->n_cond++];
+		c->arg = (unsigned)parse_number(&p, 5);
+		c->op = *p++;
+		if (c->op != '=' && c->op != '!' && c->op != '>')
+			hook_fail("a condition is @ARG=VALUE, @ARG!VALUE or @ARG>VALUE");
+		c->value = (uint32_t)parse_number(&p, UINT32_MAX);
+	}
+	if (*p != ':')
+		hook_fail("expected NR[@ARG{=,!,>}VALUE]...:ACTION[,...]");
+	const char *a = ++p, *end = strchr(a, ',');
+	if (!end)
+		end = a + strlen(a);
+	r->action = parse_action(a, (size_t)(end - a));
+	return *end ? end + 1 : end;
+}
+
 #define STMT(c, k) ((struct sock_filter){ (unsigned short)(c), 0, 0, (unsigned)(k) })
 #define JUMP(c, k, t, f) \
 	((struct sock_filter){ (unsigned short)(c), (unsigned char)(t), (unsigned char)(f), (unsigned)(k) })
@@ -149,25 +206,15 @@ static unsigned parse_action(const char *s, size_t len)
 void testhook_start(void)
 {
 	const char *spec = getenv("CLOSEFDS_TEST_SECCOMP");
-	unsigned nr[MAX_RULES], act[MAX_RULES];
+	struct rule rules[MAX_RULES];
 	size_t n_rules = 0;
 
 	if (!spec)
 		return;
 	for (const char *p = spec; *p;) {
-		const char *colon = strchr(p, ':'), *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		unsigned v = 0;
-		if (!colon || colon > end || colon == p || n_rules == MAX_RULES)
-			hook_fail("expected NR:ACTION[,NR:ACTION]... (at most 8)");
-		for (const char *d = p; d < colon; d++) {
-			if (*d < '0' || *d > '9' || v > 100000)
-				hook_fail("a system call number is decimal");
-			v = v * 10 + (unsigned)(*d - '0');
-		}
-		nr[n_rules] = v;
-		act[n_rules++] = parse_action(colon + 1, (size_t)(end - colon - 1));
-		p = comma ? comma + 1 : end;
+		if (n_rules == MAX_RULES)
+			hook_fail("at most 8 rules");
+		p = parse_rule(p, &rules[n_rules++]);
 	}
 #ifdef HOOK_AUDIT_ARCH
 	struct range ranges[2] = { { (uintptr_t)__executable_start, (uintptr_t)etext } };
@@ -200,10 +247,34 @@ void testhook_start(void)
 		f[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)r->hi, 0, to_rules);
 	}
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); /* not closefds's code */
-	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	/* Each rule: the number, then each condition on an argument (64 bits
+	 * as two words; the value fits the low one), then its action; a
+	 * mismatch jumps to the next rule. */
 	for (size_t i = 0; i < n_rules; i++) {
-		f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr[i], 0, 1);
-		f[n++] = STMT(BPF_RET | BPF_K, act[i]);
+		const struct rule *r = &rules[i];
+		size_t end = n + 3 + 4 * r->n_cond; /* where the next rule starts */
+		f[n] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+		f[n + 1] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->nr, 0, end - (n + 2));
+		n += 2;
+		for (size_t k = 0; k < r->n_cond; k++, n += 4) {
+			const struct cond *c = &r->cond[k];
+			size_t arg = offsetof(struct seccomp_data, args) + 8 * c->arg;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			size_t hi = arg, lo = arg + 4;
+#else
+			size_t lo = arg, hi = arg + 4;
+#endif
+			/* A high word other than 0: '=' fails, '!' and '>' hold. */
+			f[n] = STMT(BPF_LD | BPF_W | BPF_ABS, hi);
+			f[n + 1] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, c->op == '=' ? end - (n + 2) : 2);
+			f[n + 2] = STMT(BPF_LD | BPF_W | BPF_ABS, lo);
+			if (c->op == '!')
+				f[n + 3] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, c->value, end - (n + 4), 0);
+			else
+				f[n + 3] = JUMP(BPF_JMP | (c->op == '=' ? BPF_JEQ : BPF_JGE) | BPF_K,
+						c->value, 0, end - (n + 4));
+		}
+		f[n++] = STMT(BPF_RET | BPF_K, r->action);
 	}
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	struct sock_fprog prog = { (unsigned short)n, f };
