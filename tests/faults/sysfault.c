@@ -100,6 +100,9 @@ static const struct call calls[] = {
 	CALL(ioctl), CALL(mmap), CALL(mprotect), CALL(munmap), CALL(newfstatat),
 	CALL(openat), CALL(poll), CALL(prlimit64), CALL(pselect6), CALL(read),
 	CALL(readlink), CALL(rt_sigaction), CALL(rt_sigprocmask), CALL(statfs), CALL(write),
+	/* Since 63f3efe (main): select where pselect6 is refused, readlinkat in
+	 * the check that /proc is this process's own. */
+	CALL(readlinkat), CALL(select),
 #ifndef __GLIBC__
 	/* musl: stdio writes with writev, open() is open, fstat is fstat, and
 	 * malloc grows the heap with brk. */
@@ -115,6 +118,7 @@ static const struct call calls[] = {
 	CALL(mprotect), CALL(munmap), CALL(openat), CALL(poll), CALL(prlimit64),
 	CALL(pselect6_time64), CALL(read), CALL(readlink), CALL(rt_sigaction),
 	CALL(rt_sigprocmask), CALL(statfs64), CALL(statx), CALL(ugetrlimit), CALL(write),
+	CALL(_newselect), CALL(readlinkat), CALL(select),
 #ifndef __GLIBC__
 	CALL(fstat64), CALL(open), CALL(writev),
 #endif
@@ -171,7 +175,7 @@ struct move {
 struct scenario {
 	const char *name;
 	const char *args[14];
-	const char *base[3]; /* calls answered EPERM in every run: the environment */
+	const char *base[6]; /* calls answered EPERM in every run: the environment */
 	bool no_proc;        /* /proc unmounted (the test's own mount namespace) */
 	bool stdin_closed;   /* 0 closed at start: closefds opens /dev/null there */
 	bool chatty;         /* -v or --verify: more than one line is closefds' own */
@@ -203,15 +207,15 @@ static const struct scenario scenarios[] = {
 	  false, M_LIST, NOKEEP, 0, -1, { { 0, 0 } }, 0 },
 	{ "--audit", { "--audit", NULL }, { NULL }, false, false, true, M_AUDIT, NOKEEP, 0, -1,
 	  { { 0, 0 } }, 0 },
-	{ "-v -k 3-2000, close_range and pselect6 EPERM", { "-v", "-k", "3-2000", NULL },
-	  { "close_range", "pselect6", "pselect6_time64" }, false, false, true, M_RUN, NOKEEP, 3,
+	{ "-v -k 3-2000, close_range and select EPERM", { "-v", "-k", "3-2000", NULL },
+	  { "close_range", "pselect6", "pselect6_time64", "select", "_newselect" }, false, false, true, M_RUN, NOKEEP, 3,
 	  2000, { { 0, 0 } }, 0 },
 	{ "stdin closed", { NULL }, { NULL }, false, true, false, M_RUN, NOKEEP, 0, -1, { { 0, 0 } },
 	  0 },
 	{ "-v --verify, /proc unmounted", { "-v", "--verify", NULL }, { NULL }, true, false, true,
 	  M_RUN, NOKEEP, 0, -1, { { 0, 0 } }, 0 },
-	{ "-v -m loop, close_range and pselect6 EPERM, /proc unmounted", { "-v", "-m", "loop", NULL },
-	  { "close_range", "pselect6", "pselect6_time64" }, true, false, true, M_RUN, NOKEEP, 0, -1,
+	{ "-v -m loop, close_range and select EPERM, /proc unmounted", { "-v", "-m", "loop", NULL },
+	  { "close_range", "pselect6", "pselect6_time64", "select", "_newselect" }, true, false, true, M_RUN, NOKEEP, 0, -1,
 	  { { 0, 0 } }, 0 },
 	{ "--audit -k 3-20, /proc unmounted", { "--audit", "-k", "3-20", NULL }, { NULL }, true,
 	  false, true, M_AUDIT, NOKEEP, 3, 20, { { 0, 0 } }, 0 },
@@ -323,7 +327,7 @@ static void filter_spec(char *buf, size_t len, const struct scenario *sc, const 
 	buf[0] = '\0';
 	if (fault)
 		n += (size_t)snprintf(buf, len, "%s", fault);
-	for (size_t i = 0; i < 3 && sc->base[i]; i++) {
+	for (size_t i = 0; i < 6 && sc->base[i]; i++) {
 		long b = call_nr(sc->base[i]);
 		if (b >= 0 && n < len)
 			n += (size_t)snprintf(buf + n, len - n, "%s%ld:1", n ? "," : "", b);
@@ -947,7 +951,7 @@ static void matrix(size_t s)
 	const struct scenario *sc = &scenarios[s];
 	static struct outcome o;
 	const char *argv[32];
-	char spec[128], why[1024], base_why[1024] = "", not_made[512] = "";
+	char spec[128], why[1024], base_why[1024] = "", not_made[1024] = "";
 	bool refused = false;
 
 	build_argv(sc, false, argv, 32);
