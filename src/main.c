@@ -26,6 +26,7 @@
 #include "prepare.h"
 #include "privs.h"
 #include "signals.h"
+#include "testhooks.h"
 #include "usage.h"
 #include "verify.h"
 
@@ -283,6 +284,8 @@ int main(int argc, char *argv[])
 	struct plan plan;
 	struct prepare prep;
 
+	if (testhook_start)
+		testhook_start();
 	options_init(&opts);
 	plan_init(&plan);
 	prepare_init(&prep);

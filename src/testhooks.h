@@ -13,4 +13,8 @@ int testhook_leak_prepare(void) __attribute__((weak));
  * that --verify catches a method that leaks. */
 void testhook_leak(int fd) __attribute__((weak));
 
+/* First thing in main(): closefds-sysfault (tests/faults/sysfault_hook.c)
+ * installs the seccomp filter that CLOSEFDS_TEST_SECCOMP asks for. */
+void testhook_start(void) __attribute__((weak));
+
 #endif
