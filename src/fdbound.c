@@ -232,12 +232,14 @@ static int table_size(struct probe *p)
 	return (int)out;
 }
 
-/* The probe with one system call. */
-static int table_size_with(long nr, unsigned long *stack)
+/* The probe with one system call; the stack bitmap (4 KiB) lives here. */
+static int table_size_with(long nr)
 {
+	unsigned long stack[STACK_SLOTS / (8 * sizeof(unsigned long))];
 	struct probe p = { .nr = nr, .stack = stack };
-	int size = table_size(&p);
 
+	memset(stack, 0, sizeof(stack));
+	int size = table_size(&p);
 	if (p.base)
 		munmap(p.base, p.len + (size_t)sysconf(_SC_PAGESIZE));
 	return size;
@@ -251,13 +253,10 @@ static bool refused(int r)
 
 int fd_table_size_from_select(void)
 {
-	unsigned long stack[STACK_SLOTS / (8 * sizeof(unsigned long))];
-
-	memset(stack, 0, sizeof(stack));
-	int size = table_size_with(SYS_PSELECT, stack);
+	int size = table_size_with(SYS_PSELECT);
 #ifdef SYS_SELECT
 	if (refused(size))
-		size = table_size_with(SYS_SELECT, stack);
+		size = table_size_with(SYS_SELECT);
 #endif
 	return size;
 }
