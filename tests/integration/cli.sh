@@ -282,10 +282,13 @@ for form in 'v=+$$' 'v=" $$"' 'v=$(printf "\t\n\r\v %d" $$)' 'v=$(printf 0x%x $$
 	'n=$$; v=; while [ $n -gt 0 ]; do v=$((n % 2))$v; n=$((n / 2)); done; v=0b$v'; do
 	setup_env="$form; export LISTEN_PID=\"\$v\" LISTEN_FDS=1 LISTEN_PIDFDID=7"
 	env_case "LISTEN_PID from '$form' (this process), 3 closed" "unset unset unset"
-	env_case "LISTEN_PID from '$form' (this process), -k 3" "set 1 7" -k 3
+	# kept: a few are enough here (tests/peers has them all with libsystemd)
+	case $form in 'v=+$$' | 'v=" $$"' | 'v=$(printf 0x%x $$)')
+		env_case "LISTEN_PID from '$form' (this process), -k 3" "set 1 7" -k 3 ;;
+	esac
 done
 # shellcheck disable=SC2016
-for form in 'v=$(($$ + 1))' 'v="$$ "' 'v="+ $$"' 'v=-$$' 'v=$(printf 0x%x $(($$ + 1)))'; do
+for form in 'v=$(($$ + 1))' 'v="$$ "' 'v=$(printf 0x%x $(($$ + 1)))'; do
 	setup_env="$form; export LISTEN_PID=\"\$v\" LISTEN_FDS=1 LISTEN_PIDFDID=7"
 	env_case "LISTEN_PID from '$form' (no reader's this process), 3 closed: left alone" "set 1 7"
 done
@@ -329,7 +332,7 @@ for value in '--jobserver-auth=+3,+4' '--jobserver-auth=3,4x' '--jobserver-auth=
 	'--jobserver-auth=03,004' '--jobserver-a=3,4' '--jobserver-fds=+3,4'; do
 	setup_env="export MAKEFLAGS=' -j4 $value'"
 	env_case "$value, closed" " -j4 ${value%%=*}=-2,-2"
-	env_case "$value, --keep-jobserver" " -j4 $value" --keep-jobserver
+	case $value in *3,4x) env_case "$value, --keep-jobserver" " -j4 $value" --keep-jobserver ;; esac
 done
 setup_env="export MAKEFLAGS=' -j4 --jobserver-auth 3,4'"
 env_case "--jobserver-auth 3,4 (two words), closed" " -j4 --jobserver-auth -2,-2"

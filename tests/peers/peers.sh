@@ -86,13 +86,13 @@ else
 		'v=$(printf 0x%x $$)' 'v=$(printf 0X%X $$)' 'v=$(printf 0%o $$)' 'v=$(printf 0o%o $$)' \
 		'n=$$; v=; while [ $n -gt 0 ]; do v=$((n % 2))$v; n=$((n / 2)); done; v=0b$v'; do
 		sd_case "LISTEN_PID from '$form', 3 closed" "n=0 3=file" "$form; f=1"
-		sd_case "LISTEN_PID from '$form', 3 kept" "n=1 3=socket" "$form; f=1" -k 3
 		sd_case "LISTEN_PID from '$form', 3 kept" "n=1 3=socket" "$form; f=1" --listen-fds
 	done
+	sd_case "LISTEN_PID from 'v=+\$\$', 3 kept" "n=1 3=socket" 'v=+$$; f=1' -k 3
 	for fds in +1 ' 1' 0x1 01 0o1 0b1; do
-		sd_case "LISTEN_FDS='$fds', 3 closed" "n=0 3=file" "v=\$\$; f='$fds'"
 		sd_case "LISTEN_FDS='$fds', 3 kept" "n=1 3=socket" "v=\$\$; f='$fds'" --listen-fds
 	done
+	sd_case "LISTEN_FDS=' +0x1', 3 closed" "n=0 3=file" "v=\$\$; f=' +0x1'"
 	# Not this process for libsystemd: it takes nothing, whatever closefds does.
 	sd_case "LISTEN_PID of the next pid" "n=0 3=file" 'v=$(($$ + 1)); f=1'
 	sd_case "LISTEN_PID with a trailing blank (refused)" "n=-22 3=file" 'v="$$ "; f=1'
