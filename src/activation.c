@@ -119,16 +119,15 @@ static int judge_reading(const struct jobserver_reading *rd, void *ctx)
 {
 	struct judge *j = ctx;
 
+	bool r_ok = rd->kind == JOBSERVER_PIPE && reaches(rd->r, j->unchanged, j->fd_open);
+	bool w_ok = rd->kind == JOBSERVER_PIPE && reaches(rd->w, j->unchanged, j->fd_open);
+
 	if (rd->kind == JOBSERVER_UNKNOWN)
 		j->bad_fd = ENV_BAD_MALFORMED;
-	else if (rd->kind != JOBSERVER_PIPE)
+	else if (rd->kind != JOBSERVER_PIPE || (r_ok && w_ok))
 		return 0;
-	else if (!reaches(rd->r, j->unchanged, j->fd_open))
-		j->bad_fd = rd->r;
-	else if (!reaches(rd->w, j->unchanged, j->fd_open))
-		j->bad_fd = rd->w;
 	else
-		return 0;
+		j->bad_fd = r_ok ? rd->w : rd->r;
 	j->start = rd->start;
 	j->end = rd->end;
 	return 1;

@@ -42,7 +42,7 @@ static int cmp_move_by_target(const void *a, const void *b)
 /* The longest value of LISTEN_FDNAMES that execve passes: a string of the
  * environment, "LISTEN_FDNAMES=..." and its NUL, is at most MAX_ARG_STRLEN,
  * 32 pages of 4096 bytes. */
-#define LISTEN_FDNAMES_MAX (32 * 4096 - sizeof("LISTEN_FDNAMES="))
+#define LISTEN_FDNAMES_MAX ((size_t)32 * 4096 - sizeof("LISTEN_FDNAMES="))
 
 /* LISTEN_FDNAMES for --listen-fd: the inherited names when --listen-fds kept
  * descriptors (LISTEN_FDNAMES as given if it has one name per descriptor,
