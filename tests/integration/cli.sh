@@ -256,12 +256,13 @@ setup_env='export LISTEN_PID=$$ LISTEN_FDS=2147483644 LISTEN_FDNAMES=web'
 # A LISTEN_FDS near INT_MAX, every number kept: checked by ranges (c90d86d
 # checked one number at a time and took 10 s here; speed is not asserted in
 # tests, the benchmark's business: this checks the answer).  5 is kept but
-# not open, so they go.
-env_case "LISTEN_FDS=2147483644, -k 3-2147483647, 5 not open" "unset unset unset" -k 3-2147483647
+# not open (6 under valgrind), so they go.
+env_case "LISTEN_FDS=2147483644, -k 3-2147483647, 5 (or 6) not open" "unset unset unset" -k 3-2147483647
 setup_env='export LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=web'
 env_case "LISTEN_FDS=2, -k 3-9 keeps 3 and 4, both open" "self 2 web" -k 3-9
-setup_env='export LISTEN_PID=$$ LISTEN_FDS=3 LISTEN_FDNAMES=web'
-env_case "LISTEN_FDS=3, -k 3-9, 5 not open" "unset unset unset" -k 3-9
+setup_env='export LISTEN_PID=$$ LISTEN_FDS=4 LISTEN_FDNAMES=web'
+# (6, not 5: valgrind as CLOSEFDS holds 5, see below)
+env_case "LISTEN_FDS=4, -k 3-9, 6 not open" "unset unset unset" -k 3-9
 setup_env='export LISTEN_PID=$$ LISTEN_FDS=2147483645 LISTEN_FDNAMES=web'
 env_case "LISTEN_FDS=2147483645, -k 3-2147483646: 2147483647 is not kept" "unset unset unset" -k 3-2147483646
 setup_env='export LISTEN_PID=$$ LISTEN_FDS=x LISTEN_FDNAMES=web'

@@ -397,7 +397,9 @@ suid_case() {
 	fi
 }
 suid_dir=$tmp/suid
-if [ -n "${CLOSEFDS_TEST_EMULATOR:-}" ]; then
+if [ -n "${CLOSEFDS_TEST_VALGRIND:-}" ]; then
+	skip "setuid closefds removes the variables" "CLOSEFDS is a script running valgrind, which the kernel does not run setuid"
+elif [ -n "${CLOSEFDS_TEST_EMULATOR:-}" ]; then
 	skip "setuid closefds removes the variables" "under $CLOSEFDS_TEST_EMULATOR binfmt_misc starts the binary with the caller's ids (no C flag): setuid has no effect"
 elif [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1; then
 	skip "setuid closefds removes the variables" "needs root (to make a setuid-root copy) and setpriv (util-linux)"
