@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "activation.h"
@@ -54,20 +55,23 @@ static int fail(bool usage_hint, const char *fmt, ...)
 }
 
 /* The variables closefds reads: for --listen-fds, --listen-fd and
- * --keep-jobserver, and to keep LISTEN_* and MAKEFLAGS true for COMMAND.
- * secure_getenv: when closefds runs with raised privileges (AT_SECURE), it
- * trusts none of them. */
+ * --keep-jobserver, and to keep LISTEN_* and the jobserver variables true
+ * for COMMAND.  Plain getenv, not secure_getenv, which hides them all when
+ * closefds runs with raised privileges (AT_SECURE: setuid, setgid, file
+ * capabilities): there they are read only to be removed (env->secure; the
+ * plan trusts none of them), since COMMAND, back at the caller's
+ * privileges, reads them all. */
 static void read_environment(struct plan_env *env)
 {
-#define ENV(name) secure_getenv(name)
-	env->listen_pid = ENV("LISTEN_PID");
-	env->listen_fds = ENV("LISTEN_FDS");
-	env->listen_fdnames = ENV("LISTEN_FDNAMES");
+	env->secure = getauxval(AT_SECURE) != 0;
+	env->listen_pid = getenv("LISTEN_PID");
+	env->listen_fds = getenv("LISTEN_FDS");
+	env->listen_fdnames = getenv("LISTEN_FDNAMES");
+	env->listen_pidfdid = getenv("LISTEN_PIDFDID");
 	for (size_t i = 0; i < 3; i++)
-		env->jobserver_env[i] = ENV(jobserver_vars[i]);
+		env->jobserver_env[i] = getenv(jobserver_vars[i]);
 	env->pid = getpid();
 	env->fd_open = fd_open_state;
-#undef ENV
 }
 
 static const char *plural(unsigned long n)

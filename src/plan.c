@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "activation.h"
+#include "errbuf.h"
+#include "readers.h"
 
 void plan_init(struct plan *p)
 {
@@ -37,25 +39,38 @@ static int cmp_move_by_target(const void *a, const void *b)
 	return (x->src > y->src) - (x->src < y->src);
 }
 
+/* The longest value of LISTEN_FDNAMES that execve passes: a string of the
+ * environment, "LISTEN_FDNAMES=..." and its NUL, is at most MAX_ARG_STRLEN,
+ * 32 pages of 4096 bytes. */
+#define LISTEN_FDNAMES_MAX ((size_t)32 * 4096 - sizeof("LISTEN_FDNAMES="))
+
 /* LISTEN_FDNAMES for --listen-fd: the inherited names when --listen-fds kept
  * descriptors (LISTEN_FDNAMES as given if it has one name per descriptor,
- * else "unknown" each), then one name per --listen-fd. */
-static char *listen_names(const struct plan *p, const struct options *o, const char *inherited)
+ * as sd_listen_fds_with_names() splits it at every ':', else "unknown"
+ * each), then one name per --listen-fd.  0, -1 with a message (too long for
+ * execve), or -ENOMEM. */
+static int listen_names(const struct plan *p, const struct options *o, const char *inherited,
+			char **out, char *err, size_t errlen)
 {
-	size_t fields = 1, len = 0;
+	unsigned long long fields = 1, len = 0;
 
+	*out = NULL;
 	if (inherited)
 		for (const char *c = inherited; *c; c++)
 			fields += *c == ':';
-	if (!inherited || fields != (size_t)p->listen_inherited)
+	if (!inherited || fields != (unsigned long long)p->listen_inherited)
 		inherited = NULL;
-	len = inherited ? strlen(inherited) + 1 : (size_t)p->listen_inherited * 8;
+	len = inherited ? strlen(inherited) + 1 : (unsigned long long)p->listen_inherited * 8;
 	for (size_t i = 0; i < o->n_listen; i++)
 		len += (o->listen[i].name ? o->listen[i].name_len : 7) + 1;
+	if (len - 1 > LISTEN_FDNAMES_MAX)
+		return errbuf_set(err, errlen,
+				  "--listen-fd: LISTEN_FDNAMES would be %llu bytes (%d inherited descriptors, %zu given), more than execve passes in one variable (%zu)",
+				  len - 1, p->listen_inherited, o->n_listen, LISTEN_FDNAMES_MAX);
 
-	char *s = malloc(len + 1), *w = s;
+	char *s = malloc((size_t)len + 1), *w = s;
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	*w = '\0';
 	if (inherited)
 		w += sprintf(w, "%s:", inherited);
@@ -70,7 +85,8 @@ static char *listen_names(const struct plan *p, const struct options *o, const c
 	}
 	if (w > s)
 		w[-1] = '\0'; /* the last ':' */
-	return s;
+	*out = s;
+	return 0;
 }
 
 /* Descriptors named to be kept as they are: --keep-fd, what --listen-fds
@@ -82,7 +98,8 @@ static int add_named(struct plan *p, const struct options *o, const struct plan_
 
 	if (fd_set_add_set(named, &o->keep) < 0)
 		goto nomem;
-	if (o->listen_fds) {
+	/* Under AT_SECURE nothing is kept on the environment's word. */
+	if (o->listen_fds && !env->secure) {
 		if (listen_env_parse(env->listen_pid, env->listen_fds, env->pid, &p->listen_inherited,
 				     err, errlen) < 0)
 			return -1;
@@ -90,7 +107,7 @@ static int add_named(struct plan *p, const struct options *o, const struct plan_
 		    fd_set_add(named, LISTEN_FDS_START, LISTEN_FDS_START + p->listen_inherited - 1) < 0)
 			goto nomem;
 	}
-	if (o->keep_jobserver) {
+	if (o->keep_jobserver && !env->secure) {
 		int found = jobserver_parse(env->jobserver_env[0], &r, &w, err, errlen);
 		if (found < 0)
 			return -1;
@@ -122,10 +139,13 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 
 	if (total == 0)
 		return 0;
-	if (o->n_listen > (size_t)(INT_MAX - LISTEN_FDS_START - p->listen_inherited)) {
-		snprintf(err, errlen, "too many --listen-fd descriptors");
-		return -1;
-	}
+	/* LISTEN_FDS, inherited + n_listen, must stay within what
+	 * sd_listen_fds() takes (the inherited count alone does). */
+	if ((unsigned long long)o->n_listen >
+	    (unsigned long long)LISTEN_FDS_MAX - (unsigned long long)p->listen_inherited)
+		return errbuf_set(err, errlen,
+				  "--listen-fd: %zu more after the %d inherited with --listen-fds would make LISTEN_FDS larger than sd_listen_fds() takes (%d)",
+				  o->n_listen, p->listen_inherited, LISTEN_FDS_MAX);
 	p->moves = malloc(total * sizeof(*p->moves));
 	if (!p->moves) {
 		snprintf(err, errlen, "out of memory");
@@ -165,15 +185,23 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 	return 0;
 }
 
-static int build_listen_env(struct plan *p, const struct options *o, const struct plan_env *env)
+static int build_listen_env(struct plan *p, const struct options *o, const struct plan_env *env,
+			    char *err, size_t errlen)
 {
 	char *names;
+	int r;
 
 	if (o->n_listen == 0)
 		return 0;
-	names = listen_names(p, o, env->listen_fdnames);
-	if (!names)
-		return -1;
+	/* LISTEN_PID is set anew: a LISTEN_PIDFDID left behind could name
+	 * another process, and systemd 258's sd_listen_fds() would then take
+	 * none of the descriptors.  It is unset rather than computed: that
+	 * needs a pidfd of this process and a kernel with pidfs; without it,
+	 * every reader checks LISTEN_PID alone. */
+	p->env.unset_pidfdid = env->listen_pidfdid != NULL;
+	if ((r = listen_names(p, o, env->secure ? NULL : env->listen_fdnames, &names, err,
+			      errlen)) < 0)
+		return r;
 	int a = asprintf(&p->env.listen_env[0], "%d", p->listen_inherited + (int)o->n_listen);
 	int b = asprintf(&p->env.listen_env[1], "%ld", (long)env->pid);
 	int c = asprintf(&p->env.listen_env[2], "%s", names);
@@ -183,7 +211,7 @@ static int build_listen_env(struct plan *p, const struct options *o, const struc
 		p->env.listen_env[0] = a < 0 ? NULL : p->env.listen_env[0];
 		p->env.listen_env[1] = b < 0 ? NULL : p->env.listen_env[1];
 		p->env.listen_env[2] = c < 0 ? NULL : p->env.listen_env[2];
-		return -1;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -204,24 +232,48 @@ static int unchanged_set(const struct plan *p, const struct fd_set_ranges *named
 	return r;
 }
 
+/* Under AT_SECURE: every LISTEN_* goes (--listen-fd sets its own), and
+ * every jobserver variable that names a descriptor.  Removing a variable
+ * is always safe; trusting one is not. */
+static void build_env_secure(struct plan *p, const struct options *o, const struct plan_env *env)
+{
+	if (o->n_listen == 0 && (env->listen_pid || env->listen_fds || env->listen_fdnames ||
+				 env->listen_pidfdid)) {
+		p->env.unset_listen = true;
+		p->env.listen_bad_fd = ENV_BAD_SECURE;
+	}
+	for (size_t i = 0; i < 3; i++)
+		if (jobserver_names_fd(env->jobserver_env[i])) {
+			p->env.unset_jobserver[i] = true;
+			p->env.jobserver_bad_fd[i] = ENV_BAD_SECURE;
+		}
+}
+
 /* Make the environment tell the truth about the descriptors (activation.c):
  * without --listen-fd (which sets LISTEN_* anew), LISTEN_* that claim a
  * descriptor that does not reach COMMAND as it is go; a jobserver pipe
- * that does not is withheld. */
+ * that does not is withheld, or the variable goes. */
 static int build_env_truth(struct plan *p, const struct options *o, const struct plan_env *env,
 			   const struct fd_set_ranges *named)
 {
 	struct fd_set_ranges unchanged;
 	int r;
 
+	if (env->secure) {
+		build_env_secure(p, o, env);
+		return 0;
+	}
 	fd_set_init(&unchanged);
 	r = unchanged_set(p, named, &unchanged);
 	if (r == 0 && o->n_listen == 0)
 		p->env.unset_listen = listen_env_stale(env->listen_pid, env->listen_fds, env->pid,
-						       &unchanged, &p->env.listen_bad_fd) > 0;
-	for (size_t i = 0; i < 3 && r >= 0; i++)
+						       &unchanged, env->fd_open,
+						       &p->env.listen_bad_fd) > 0;
+	for (size_t i = 0; i < 3 && r >= 0; i++) {
 		r = jobserver_withhold(env->jobserver_env[i], &unchanged, env->fd_open,
 				       &p->env.makeflags[i], &p->env.jobserver_bad_fd[i]);
+		p->env.unset_jobserver[i] = r == 2;
+	}
 	fd_set_free(&unchanged);
 	return r < 0 ? r : 0;
 }
@@ -243,14 +295,12 @@ int plan_build(struct plan *p, const struct options *o, const struct plan_env *e
 		r = fd_set_add(&p->keep, p->moves[i].dst, p->moves[i].dst);
 	if (r == 0)
 		r = pass_schedule(p->moves, p->n_moves, &p->ops, &p->n_ops, &p->n_temps);
-	if (r == 0)
-		r = build_listen_env(p, o, env);
+	if (r == 0 && (r = build_listen_env(p, o, env, err, errlen)) == -1)
+		goto out;
 	if (r == 0)
 		r = build_env_truth(p, o, env, &named);
-	if (r < 0) {
-		snprintf(err, errlen, "out of memory");
-		r = -ENOMEM;
-	}
+	if (r < 0)
+		r = errbuf_nomem(err, errlen);
 out:
 	fd_set_free(&named);
 	return r;

@@ -4,6 +4,7 @@
 #ifndef CLOSEFDS_PLAN_H
 #define CLOSEFDS_PLAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -11,16 +12,20 @@
 #include "fdset.h"
 #include "options.h"
 
-/* The environment values the plan depends on, read by the caller (with
- * secure_getenv: under AT_SECURE they are all NULL).  fd_open, if not
- * NULL, tells whether a descriptor is open (1, 0, or -errno: not known),
- * for the jobserver pipe that --keep-jobserver keeps only when it is open;
- * the plan makes no system call itself. */
+/* The environment values the plan depends on, read by the caller.  fd_open,
+ * if not NULL, tells whether a descriptor is open (1, 0, or -errno: not
+ * known), for the jobserver pipe that --keep-jobserver keeps only when it
+ * is open and the LISTEN_* descriptors a -k range keeps; the plan makes no
+ * system call itself.  secure: closefds runs with raised privileges
+ * (AT_SECURE); the values are then read only to decide what to remove:
+ * --listen-fds and --keep-jobserver keep nothing, and every LISTEN_* and
+ * every jobserver variable that names a descriptor is removed. */
 struct plan_env {
-	const char *listen_pid, *listen_fds, *listen_fdnames;
+	const char *listen_pid, *listen_fds, *listen_fdnames, *listen_pidfdid;
 	const char *jobserver_env[3]; /* jobserver_vars (activation.h); [0] is MAKEFLAGS */
 	pid_t pid;
 	int (*fd_open)(int fd);
+	bool secure;
 };
 
 struct plan {

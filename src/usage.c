@@ -35,9 +35,10 @@ static const char usage_text[] =
 	"\n"
 	"A single descriptor named by -k or -p must be open; a range keeps whichever\n"
 	"descriptors in it are open.  Closed 0, 1 or 2 are reopened on /dev/null.\n"
-	"LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are removed, and a jobserver pipe in\n"
-	"MAKEFLAGS (CARGO_MAKEFLAGS, MFLAGS) is withheld, when the descriptors they name\n"
-	"do not reach COMMAND.\n"
+	"LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PIDFDID are removed, and a\n"
+	"jobserver pipe in MAKEFLAGS (CARGO_MAKEFLAGS, MFLAGS) is withheld, when a\n"
+	"descriptor their readers (libsystemd, make, cargo) take from them does not\n"
+	"reach COMMAND.  Run setuid, closefds removes each one that names a descriptor.\n"
 	"\n"
 	"Exit status: COMMAND's own; 125 if closefds itself fails (nothing is run);\n"
 	"126 if COMMAND cannot be executed; 127 if COMMAND is not found.\n";

@@ -23,6 +23,44 @@
 #include "errbuf.h"
 #include "options.h"
 #include "plan.h"
+#include "readers.h"
+
+static int visit_reading(const struct jobserver_reading *rd, void *ctx)
+{
+	size_t len = *(const size_t *)ctx;
+
+	/* A region to rewrite lies inside the value. */
+	if (rd->start > rd->end || rd->end > len)
+		abort();
+	if (rd->kind == JOBSERVER_PIPE && (rd->r < 0 || rd->w < 0))
+		abort();
+	return 0;
+}
+
+/* The readers never read outside the value, and a rewrite leaves nothing a
+ * reader would take a lost descriptor from: rewritten values are read
+ * again and must be clean, or the variable is unset. */
+static void check_readers(const char *buf)
+{
+	struct fd_set_ranges none;
+	size_t len = strlen(buf);
+	int count, bad;
+	char *out = NULL;
+
+	(void)listen_pid_read(buf, 100);
+	if (listen_fds_read(buf, &count) == 0 && (count < 0 || count > INT_MAX - 2))
+		abort();
+	(void)jobserver_readings(buf, visit_reading, &len);
+	fd_set_init(&none);
+	if (fd_set_add(&none, 0, 2) == 0 && jobserver_withhold(buf, &none, NULL, &out, &bad) == 1) {
+		char *again = NULL;
+		if (jobserver_withhold(out, &none, NULL, &again, &bad) != 0)
+			abort();
+		free(again);
+	}
+	free(out);
+	fd_set_free(&none);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -144,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)jobserver_parse(buf, &r, &w, err, sizeof(err));
 	(void)listen_env_parse("100", buf, 100, &count, err, sizeof(err));
 	(void)listen_name_valid(buf, strlen(buf));
+	check_readers(buf);
 
 	argv[argc++] = (char *)"closefds";
 	for (char *s = buf; s && argc < MAX_ARGS;) {

@@ -17,7 +17,10 @@
  *                          LISTEN_FDNAMES=web:unknown, 3 and 4 are listening
  *                          sockets on those ports; exit 0 or print why not
  *   peer fds               print the open descriptors below 65536, found with
- *                          fcntl (no /proc needed) */
+ *                          fcntl (no /proc needed)
+ *   peer socket3 CMD [ARG...]
+ *                          put a listening socket at descriptor 3 and exec CMD
+ *   peer euid              print the effective user ID (the setuid control) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -100,10 +103,11 @@ static int listener_at(int fd)
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0 ||
-	    dup2(s, fd) < 0)
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0)
 		return -1;
-	close(s);
+	/* socket() took the lowest free number, which may be fd itself */
+	if (s != fd && (dup2(s, fd) < 0 || close(s) < 0))
+		return -1;
 	return port_of(fd);
 }
 
@@ -161,6 +165,17 @@ static int check(const char *p3, const char *p4)
 	return 0;
 }
 
+static int socket3(char *argv[])
+{
+	if (listener_at(3) < 0) {
+		perror("socket at 3");
+		return 126;
+	}
+	execvp(argv[0], argv);
+	perror("execvp");
+	return 127;
+}
+
 static int fds(void)
 {
 	const char *sep = "";
@@ -187,6 +202,10 @@ int main(int argc, char *argv[])
 		return check(argv[2], argv[3]);
 	if (argc == 2 && strcmp(argv[1], "fds") == 0)
 		return fds();
-	fprintf(stderr, "usage: peer server | client PORT | listen-fd CLOSEFDS [ARGS] | check P P | fds\n");
+	if (argc >= 3 && strcmp(argv[1], "socket3") == 0)
+		return socket3(argv + 2);
+	if (argc == 2 && strcmp(argv[1], "euid") == 0)
+		return printf("%ld\n", (long)geteuid()) < 0;
+	fprintf(stderr, "usage: peer server | client PORT | listen-fd CLOSEFDS [ARGS] | check P P | fds | socket3 CMD... | euid\n");
 	return 2;
 }

@@ -1,14 +1,16 @@
 #!/bin/sh
 # peers.sh: closefds with the real programs around it: systemd's
 # socket-activate, GNU make's jobserver; and --audit, --verify, the
-# LISTEN_* checks.  TAP output.
-# Usage: peers.sh CLOSEFDS CLOSEFDS_TESTHOOKS PEER [CLOSEFDS_STATIC]
+# LISTEN_* checks, libsystemd's sd_listen_fds() as the reader, and a
+# setuid-root closefds.  TAP output.
+# Usage: peers.sh CLOSEFDS CLOSEFDS_TESTHOOKS PEER SDREADER [CLOSEFDS_STATIC]
 # shellcheck disable=SC2016 # single-quoted scripts are for the inner sh
 set -u
 closefds=$1
 testhooks=$2
 peer=$3
-static=${4:-}
+sdreader=$4
+static=${5:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/lib/tap.sh
@@ -53,6 +55,47 @@ else
 	skip "socket activation with --listen-fds" "systemd-socket-activate is not installed (Debian package systemd)"
 	skip "socket activation with -k 3" "systemd-socket-activate is not installed"
 	skip "socket activation without --listen-fds" "systemd-socket-activate is not installed"
+fi
+
+# --- libsystemd's own sd_listen_fds() as COMMAND --------------------------
+# sdreader loads libsystemd.so.0, opens a file as services do (it lands at
+# 3 when 3 is closed), then calls sd_listen_fds(0).  A listening socket is
+# at 3, LISTEN_PID names the process in every form libsystemd takes for it
+# (exec keeps the pid: "sh -c 'exec closefds'").  With 3 closed it must find
+# no socket ("n=0": the variables are gone; "n=1 3=file" is the bug: its own
+# file taken for the socket); with -k 3 or --listen-fds, the socket.
+# sd_case WHAT WANT SNIPPET(setting v, and f for LISTEN_FDS) ARGS...
+sd_case() {
+	what=$1
+	want=$2
+	snippet=$3
+	shift 3
+	out=$("$peer" socket3 sh -c "$snippet"'; LISTEN_PID=$v LISTEN_FDS=$f exec "$0" "$@"' \
+		"$closefds" "$@" -- "$sdreader" 2>&1)
+	if [ "$out" = "$want" ]; then
+		ok "sd_listen_fds() after closefds $*: $what: '$want'"
+	else
+		not_ok "sd_listen_fds() after closefds $*: $what" "got '$out', want '$want'"
+	fi
+}
+sd_skip=$("$sdreader" </dev/null 2>&1 | sed -n 's/^skip: //p')
+if [ -n "$sd_skip" ]; then
+	skip "libsystemd's sd_listen_fds() as COMMAND" "$sd_skip"
+else
+	for form in 'v=$$' 'v=+$$' 'v=" $$"' 'v=$(printf "\t\n\r\v %d" $$)' 'v=" +$$"' \
+		'v=$(printf 0x%x $$)' 'v=$(printf 0X%X $$)' 'v=$(printf 0%o $$)' 'v=$(printf 0o%o $$)' \
+		'n=$$; v=; while [ $n -gt 0 ]; do v=$((n % 2))$v; n=$((n / 2)); done; v=0b$v'; do
+		sd_case "LISTEN_PID from '$form', 3 closed" "n=0 3=file" "$form; f=1"
+		sd_case "LISTEN_PID from '$form', 3 kept" "n=1 3=socket" "$form; f=1" --listen-fds
+	done
+	sd_case "LISTEN_PID from 'v=+\$\$', 3 kept" "n=1 3=socket" 'v=+$$; f=1' -k 3
+	for fds in +1 ' 1' 0x1 01 0o1 0b1; do
+		sd_case "LISTEN_FDS='$fds', 3 kept" "n=1 3=socket" "v=\$\$; f='$fds'" --listen-fds
+	done
+	sd_case "LISTEN_FDS=' +0x1', 3 closed" "n=0 3=file" "v=\$\$; f=' +0x1'"
+	# Not this process for libsystemd: it takes nothing, whatever closefds does.
+	sd_case "LISTEN_PID of the next pid" "n=0 3=file" 'v=$(($$ + 1)); f=1'
+	sd_case "LISTEN_PID with a trailing blank (refused)" "n=-22 3=file" 'v="$$ "; f=1'
 fi
 
 # --- --listen-fd: sockets at 3, 4; LISTEN_* set for the child ------------
@@ -132,7 +175,8 @@ MAKEFILE
 	cat >"$tmp/jobs/Makefile" <<'MAKEFILE'
 all:
 	@echo "$$MAKEFLAGS" >top.flags
-	+@$(CLOSEFDS) $(KEEP) -- sh -c '$(REUSE) exec "$$0" --no-print-directory parts' $(MAKE)
+	+@MAKEFLAGS="$$(printf '%s\n' "$$MAKEFLAGS" | sed "$$REWRITE")" $(CLOSEFDS) $(KEEP) -- \
+		sh -c '$(REUSE) exec "$$0" --no-print-directory parts' $(MAKE)
 # Not recursive for make (no '+', no $(MAKE)): make 4.3 does not give it
 # the pipe, but MAKEFLAGS still names it.
 plain:
@@ -144,11 +188,14 @@ a b c d:
 MAKEFILE
 	# run_jobs KEEP REUSE [VAR=VALUE [TARGET]]: run it (KEEP and REUSE from
 	# the environment, so that they are not in MAKEFLAGS; VAR=VALUE on the
-	# command line, so that MAKEFLAGS ends with "-- VAR=VALUE").
+	# command line, so that MAKEFLAGS ends with "-- VAR=VALUE").  $rewrite:
+	# a sed script "all" applies to MAKEFLAGS before closefds reads it.
+	rewrite=
 	run_jobs() {
 		rm -f "$tmp/jobs/seen" "$tmp/jobs/top.flags"
 		printf '++++' >"$tmp/jobs/tokens"
-		CLOSEFDS=$closefds KEEP=$1 REUSE=$2 "$closefds" -- timeout 60 make -s -j4 --no-print-directory \
+		CLOSEFDS=$closefds KEEP=$1 REUSE=$2 REWRITE=$rewrite "$closefds" -- \
+			timeout 60 make -s -j4 --no-print-directory \
 			-C "$tmp/jobs" ${3:+"$3"} "${4:-all}" >"$tmp/jobs/out" 2>"$tmp/jobs/err"
 		status=$?
 		most=$(sort -n "$tmp/jobs/seen" 2>/dev/null | tail -n 1)
@@ -176,6 +223,26 @@ MAKEFILE
 		*) not_ok "$what" "the top make's jobserver is not 3,4: MAKEFLAGS '$top'" ;;
 		esac
 	done
+	# The pipe 3,4 in the other forms make's sscanf("%d,%d") takes (issue 15,
+	# finding 7): withheld all the same, and kept by --keep-jobserver.
+	for value in +3,+4 3,4x 3,4,5 03,4; do
+		rewrite="s/--jobserver-auth=3,4/--jobserver-auth=$value/"
+		run_jobs "" "$reuse"
+		what="make -j4, closefds gets --jobserver-auth=$value, COMMAND opens a file at 3 and 4 before the sub-make"
+		if [ "$status" -eq 0 ] && [ "$tokens" = "++++" ] && [ "$most" = 1 ] &&
+			grep -q "jobserver unavailable" "$tmp/jobs/err"; then
+			ok "$what: the sub-make leaves the file alone and runs -j1"
+		else
+			not_ok "$what" "status $status, file '$tokens' (was '++++'), at most ${most:-?} at once" "MAKEFLAGS '$top'" "$(cat "$tmp/jobs/err")"
+		fi
+		run_jobs --keep-jobserver ""
+		if [ "$status" -eq 0 ] && [ "${most:-0}" -gt 1 ] && ! grep -q "jobserver unavailable" "$tmp/jobs/err"; then
+			ok "make -j4, closefds --keep-jobserver gets --jobserver-auth=$value: the sub-make runs $most parts at once"
+		else
+			not_ok "make -j4, --keep-jobserver with --jobserver-auth=$value" "status $status, at most ${most:-?} at once" "MAKEFLAGS '$top'" "$(cat "$tmp/jobs/err")"
+		fi
+	done
+	rewrite=
 	# --keep-jobserver where make gave no pipe: nothing to keep, so the
 	# jobserver is withheld as without the option.
 	run_jobs --keep-jobserver "$reuse" "" plain
@@ -300,6 +367,55 @@ elif [ -n "$static" ]; then
 	done
 else
 	skip "--verify from a full table" "no static build (sanitizers, or no static libc)"
+fi
+
+# --- installed setuid: the variables are removed, not trusted -------------
+# A setuid-root copy of closefds run as nobody runs with AT_SECURE, where
+# secure_getenv() hides every variable: it must still remove LISTEN_* and
+# every jobserver variable that names a descriptor, and keep nothing on
+# their word (--listen-fds, --keep-jobserver), since COMMAND, back at
+# nobody's ids, reads them all.  -k 3,4 keeps the descriptors the variables
+# name, which without AT_SECURE leaves them (the control below).
+suid_case() {
+	what=$1
+	want=$2
+	bin=$3
+	shift 3
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '
+		exec 3</dev/null 4</dev/null
+		LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=a:b LISTEN_PIDFDID=7 \
+		MAKEFLAGS=" -j4 --jobserver-auth=3,4" CARGO_MAKEFLAGS="-j4 --jobserver-fds=+3,4x" \
+		MFLAGS="-j --jobserver-auth=fifo:/x" exec "$0" "$@"' "$bin" "$@" -- sh -c '
+		for fd in 3 4; do [ -e /proc/self/fd/$fd ] && printf "%s " "$fd"; done
+		for v in LISTEN_PID LISTEN_FDS LISTEN_FDNAMES LISTEN_PIDFDID MAKEFLAGS CARGO_MAKEFLAGS MFLAGS; do
+			eval "[ -n \"\${$v+x}\" ]" && printf "%s " "$v"
+		done; echo' 2>&1)
+	if [ "$out" = "$want" ]; then
+		ok "$what: COMMAND has '$want'"
+	else
+		not_ok "$what" "COMMAND has '$out', want '$want'"
+	fi
+}
+suid_dir=$tmp/suid
+if [ -n "${CLOSEFDS_TEST_VALGRIND:-}" ]; then
+	skip "setuid closefds removes the variables" "CLOSEFDS is a script running valgrind, which the kernel does not run setuid"
+elif [ -n "${CLOSEFDS_TEST_EMULATOR:-}" ]; then
+	skip "setuid closefds removes the variables" "under $CLOSEFDS_TEST_EMULATOR binfmt_misc starts the binary with the caller's ids (no C flag): setuid has no effect"
+elif [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1; then
+	skip "setuid closefds removes the variables" "needs root (to make a setuid-root copy) and setpriv (util-linux)"
+elif ! mkdir "$suid_dir" || ! chmod 755 "$tmp" "$suid_dir" ||
+	! cp "$closefds" "$suid_dir/closefds" || ! cp "$peer" "$suid_dir/peer" ||
+	! chmod 4755 "$suid_dir/closefds" "$suid_dir/peer"; then
+	skip "setuid closefds removes the variables" "cannot make setuid copies in $suid_dir"
+elif [ "$(setpriv --reuid=65534 --regid=65534 --clear-groups "$suid_dir/peer" euid 2>&1)" != 0 ]; then
+	skip "setuid closefds removes the variables" "setuid has no effect here (nosuid mount or no_new_privs): a setuid-root copy run as nobody has euid '$(setpriv --reuid=65534 --regid=65534 --clear-groups "$suid_dir/peer" euid 2>&1)'"
+else
+	all="3 4 LISTEN_PID LISTEN_FDS LISTEN_FDNAMES LISTEN_PIDFDID MAKEFLAGS CARGO_MAKEFLAGS MFLAGS "
+	suid_case "control: closefds -k 3,4, not setuid, as nobody: all kept" "$all" "$closefds" -k 3,4
+	suid_case "setuid-root closefds -k 3,4 run as nobody: the variables go (the fifo: one names no descriptor)" \
+		"3 4 MFLAGS " "$suid_dir/closefds" -k 3,4
+	suid_case "setuid-root closefds --listen-fds --keep-jobserver run as nobody: nothing kept" \
+		"MFLAGS " "$suid_dir/closefds" --listen-fds --keep-jobserver
 fi
 
 tap_done

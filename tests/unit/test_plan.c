@@ -232,10 +232,19 @@ static void test_listen_env_parse(void **state)
 	static const char *const bad_pid[] = { "", "x", "-5", "0", "99999999999" };
 	for (size_t i = 0; i < sizeof(bad_pid) / sizeof(bad_pid[0]); i++)
 		assert_int_equal(listen_env_parse(bad_pid[i], "1", 5, &n, err, sizeof(err)), -1);
-	static const char *const bad_fds[] = { "", "x", "-1", "2147483646", "99999999999" };
+	static const char *const bad_fds[] = { "", "x", "-1", "0", "1 ", "2147483645", "2147483646",
+						"99999999999" };
 	for (size_t i = 0; i < sizeof(bad_fds) / sizeof(bad_fds[0]); i++)
 		assert_int_equal(listen_env_parse("5", bad_fds[i], 5, &n, err, sizeof(err)), -1);
-	assert_int_equal(listen_env_parse("5", "2147483645", 5, &n, err, sizeof(err)), 0);
+	assert_int_equal(listen_env_parse("5", "2147483644", 5, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2147483644);
+	/* the forms sd_listen_fds() takes */
+	assert_int_equal(listen_env_parse("+5", "1", 5, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(listen_env_parse(" 5", "0x2", 5, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(listen_env_parse("05", " 3", 5, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 3);
 }
 
 static void test_listen_name_valid(void **state)
@@ -273,7 +282,13 @@ static void test_jobserver_parse(void **state)
 		{ "--jobserver-auth=x", -1, 0, 0 },
 		{ "--jobserver-auth=3", -1, 0, 0 },
 		{ "--jobserver-auth=3,", -1, 0, 0 },
-		{ "--jobserver-auth=", -1, 0, 0 },
+		{ "--jobserver-auth=", 0, 0, 0 }, /* make: an error, and no jobserver */
+		/* sscanf("%d,%d") takes these */
+		{ "--jobserver-auth=+3,+4", 1, 3, 4 },
+		{ "--jobserver-auth=3,4x", 1, 3, 4 },
+		{ "--jobserver-auth=3,4,5", 1, 3, 4 },
+		{ "--jobserver-auth=03,04", 1, 3, 4 },
+		{ "--jobserver-auth 3,4", 1, 3, 4 },
 		/* After "--" come variables, not options. */
 		{ "-j4 --jobserver-auth=3,4 -- --jobserver-auth=5,6", 1, 3, 4 },
 		{ " -- --jobserver-auth=5,6", 0, 0, 0 },
@@ -317,16 +332,14 @@ static void test_plan_build_env_truth(void **state)
 		{ { "-p", "5:3", "c", NULL }, "1", NULL, true, 3, NULL },
 		{ { "-p", "3", "c", NULL }, "1", NULL, false, -1, NULL },
 		{ { "c", NULL }, "x", NULL, true, -1, NULL },
-		{ { "c", NULL }, "0", NULL, false, -1, NULL },
+		{ { "c", NULL }, "0", NULL, true, -1, NULL }, /* sd_listen_fds() refuses 0 */
 		/* the jobserver */
-		{ { "c", NULL }, NULL, " -j4 --jobserver-auth=3,4", false, -1,
-		  " -j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" },
-		{ { "c", NULL }, NULL, "-j --jobserver-fds=3,4", false, -1,
-		  "-j --jobserver-fds=3,4 --jobserver-fds=-2,-2" },
+		{ { "c", NULL }, NULL, " -j4 --jobserver-auth=3,4", false, -1, " -j4 --jobserver-auth=-2,-2" },
+		{ { "c", NULL }, NULL, "-j --jobserver-fds=3,4", false, -1, "-j --jobserver-fds=-2,-2" },
 		{ { "--keep-jobserver", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1, NULL },
 		{ { "-k", "3,4", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1, NULL },
 		{ { "-k", "3", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1,
-		  "-j4 --jobserver-auth=3,4 --jobserver-auth=-2,-2" },
+		  "-j4 --jobserver-auth=-2,-2" },
 		{ { "-k", "3,4", "-p", "9:4", "c", NULL }, NULL, "-j4 --jobserver-auth=3,4", false, -1,
 		  NULL }, /* refused: target 4 is also kept (checked below) */
 		{ { "c", NULL }, NULL, "-j4 --jobserver-auth=fifo:/tmp/f", false, -1, NULL },
@@ -389,12 +402,102 @@ static void test_plan_build_cargo_makeflags(void **state)
 
 	assert_int_equal(build(&p, &o, words, &env, err), 0);
 	assert_null(p.env.makeflags[0]); /* 3 and 4 are kept */
-	assert_string_equal(p.env.makeflags[1], "-j8 --jobserver-fds=5,6 --jobserver-fds=-2,-2 -- V=1");
+	assert_string_equal(p.env.makeflags[1], "-j8 --jobserver-fds=-2,-2 -- V=1");
 	assert_int_equal(p.env.jobserver_bad_fd[1], 5);
 	/* each variable on its own: the one before was changed too */
-	assert_string_equal(p.env.makeflags[2], "-j --jobserver-auth=7,8 --jobserver-auth=-2,-2");
+	assert_string_equal(p.env.makeflags[2], "-j --jobserver-auth=-2,-2");
 	plan_free(&p);
 	options_free(&o);
+}
+
+/* Finding 7 of issue 15, as a class: every form in which the readers take
+ * LISTEN_PID for this process (sd_listen_fds(): white space, '+', 0x, 0o,
+ * 0b and C's octal prefixes; go-systemd: leading zeros in decimal), and
+ * every form in which GNU make takes the jobserver pipe (sscanf "%d,%d":
+ * '+', blanks, leading zeros, anything after; the option's other
+ * spellings), with descriptor 3 closed: the LISTEN_* go, the jobserver is
+ * withheld.  A stricter parser left them. */
+static void test_plan_build_reader_forms(void **state)
+{
+	(void)state;
+	static const char *const pids[] = {
+		"100", "+100", " 100", "\t\n\r 100", "\v100", " +100", "0x64", "0X64", "0144",
+		"0o144", "0O144", "0b1100100", "0100", "00100", "+0100",
+	};
+	static const char *const not_ours[] = { "101", "0x65", "100 ", "1 00", "+ 100", "-100",
+						"4294967396", "x" };
+	static const char *const flags[] = {
+		"-j4 --jobserver-auth=3,4", "-j4 --jobserver-auth=+3,+4", "-j4 --jobserver-auth=3,4x",
+		"-j4 --jobserver-auth=3,4,5", "-j4 --jobserver-auth=03,04", "-j4 --jobserver-auth=\\ 3,4",
+		"-j4 --jobserver-auth 3,4", "-j4 --jobserver-a=3,4", "-j4 --jobserver-fds=+3,4x",
+		"--jobserver-auth=3,4\t-j4", "k --jobserver-fds=5,6 --jobserver-auth=3,4",
+		"-j4 -- --jobserver-auth=3,4",
+	};
+	const char *const words[] = { "c", NULL };
+	struct options o;
+	struct plan p;
+	char err[ERRBUF_SIZE];
+
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		const struct plan_env env = { .listen_pid = pids[i], .listen_fds = "1", .pid = 100 };
+		assert_int_equal(build(&p, &o, words, &env, err), 0);
+		if (!p.env.unset_listen)
+			fail_msg("LISTEN_PID='%s' is this process for a reader, but LISTEN_* stay",
+				 pids[i]);
+		plan_free(&p);
+		options_free(&o);
+	}
+	for (size_t i = 0; i < sizeof(not_ours) / sizeof(not_ours[0]); i++) {
+		const struct plan_env env = { .listen_pid = not_ours[i], .listen_fds = "1", .pid = 100 };
+		assert_int_equal(build(&p, &o, words, &env, err), 0);
+		if (p.env.unset_listen)
+			fail_msg("LISTEN_PID='%s' is no reader's pid 100, but LISTEN_* go", not_ours[i]);
+		plan_free(&p);
+		options_free(&o);
+	}
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		const struct plan_env env = { .jobserver_env = { flags[i], flags[i], flags[i] },
+					      .pid = 100 };
+		assert_int_equal(build(&p, &o, words, &env, err), 0);
+		for (int v = 0; v < 3; v++)
+			if (!p.env.makeflags[v] || strstr(p.env.makeflags[v], "3,") ||
+			    strstr(p.env.makeflags[v], "3,4"))
+				fail_msg("'%s' names the pipe 3,4 for a reader, but became '%s'", flags[i],
+					 p.env.makeflags[v] ? p.env.makeflags[v] : "(unchanged)");
+		plan_free(&p);
+		options_free(&o);
+	}
+}
+
+/* Issue 15, finding 12: counts near INT_MAX are a clear error, not an int
+ * overflow that ends as "out of memory". */
+static void test_plan_build_listen_overflow(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *fds;
+		const char *needle;
+	} cases[] = {
+		{ "2147483645", "invalid LISTEN_FDS '2147483645'" },
+		{ "2147483647", "invalid LISTEN_FDS '2147483647'" },
+		{ "2147483644", "larger than sd_listen_fds() takes (2147483644)" },
+		{ "2147483643", "LISTEN_FDNAMES would be" },
+	};
+	const char *const words[] = { "--listen-fds", "--listen-fd", "0", "c", NULL };
+	struct options o;
+	struct plan p;
+	char err[ERRBUF_SIZE];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct plan_env env = { .listen_pid = "100", .listen_fds = cases[i].fds,
+					      .pid = 100 };
+		int r = build(&p, &o, words, &env, err);
+		if (r != -1 || !strstr(err, cases[i].needle))
+			fail_msg("LISTEN_FDS=%s --listen-fds --listen-fd 0: %d '%s', want -1 '...%s...'",
+				 cases[i].fds, r, err, cases[i].needle);
+		plan_free(&p);
+		options_free(&o);
+	}
 }
 
 int main(void)
@@ -410,6 +513,8 @@ int main(void)
 		cmocka_unit_test(test_jobserver_parse),
 		cmocka_unit_test(test_plan_build_env_truth),
 		cmocka_unit_test(test_plan_build_cargo_makeflags),
+		cmocka_unit_test(test_plan_build_reader_forms),
+		cmocka_unit_test(test_plan_build_listen_overflow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,7 +100,7 @@ chmod +x "$vgdir/closefds"
 src=$(cd "$(dirname "$0")/../.." && pwd)
 for suite in "integration/cli.sh $vgdir/closefds" \
 	"integration/nofile_blocking.sh $vgdir/closefds $abs/tests/lib/fdreport" \
-	"peers/peers.sh $vgdir/closefds $abs/src/closefds-testhooks $abs/tests/peers/peer"; do
+	"peers/peers.sh $vgdir/closefds $abs/src/closefds-testhooks $abs/tests/peers/peer $abs/tests/peers/sdreader"; do
 	n=$((n + 1))
 	name=${suite%% *}
 	# shellcheck disable=SC2086 # the suite's script and its arguments
