@@ -13,8 +13,16 @@
  *                              unix:PATH or "other"); "env NAME=VALUE" per
  *                              LISTEN_*.  To FILE (opened after the scan,
  *                              close-on-exec) instead of stdout if given.
+ *   fdreport                   (no arguments) the same as `fdreport report`,
+ *                              so that it can stand in for a server started
+ *                              without arguments (contrib/container's CMD)
  *   fdreport nonblock FD... -- COMMAND [ARG]...
  *                              set O_NONBLOCK on each FD, then exec COMMAND
+ *   fdreport hold FD... -- COMMAND [ARG]...
+ *                              open "/" on each FD (a descriptor handed on,
+ *                              as a runtime or an init would), then exec
+ *                              COMMAND; FD followed by "p" (7p): O_PATH,
+ *                              which poll and select cannot see
  *   fdreport closeloop ROUNDS  time a close() loop from 3 to
  *                              sysconf(_SC_OPEN_MAX) (what many programs do
  *                              before exec): "closeloop openmax N median_us U"
@@ -188,6 +196,30 @@ static int nonblock(int argc, char *argv[])
 	return 127;
 }
 
+static int hold(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		char *end;
+		int fd = (int)strtol(argv[i], &end, 10);
+		int p = open("/", (*end == 'p' ? O_PATH : O_RDONLY) | O_DIRECTORY | O_CLOEXEC);
+		if (p < 0 || (p != fd && dup2(p, fd) < 0)) {
+			perror("fdreport hold");
+			return 2;
+		}
+		if (p != fd)
+			close(p);
+	}
+	if (i + 1 >= argc) {
+		fputs("fdreport hold: no command\n", stderr);
+		return 2;
+	}
+	execvp(argv[i + 1], &argv[i + 1]);
+	perror(argv[i + 1]);
+	return 127;
+}
+
 static long long now_ns(void)
 {
 	struct timespec ts;
@@ -265,6 +297,10 @@ static int connect_port(int port)
 
 int main(int argc, char *argv[])
 {
+	if (argc == 1)
+		return report(NULL);
+	if (argc >= 2 && strcmp(argv[1], "hold") == 0)
+		return hold(argc, argv);
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "report") == 0)
 		return report(argc == 3 ? argv[2] : NULL);
 	if (argc >= 2 && strcmp(argv[1], "nonblock") == 0)
@@ -275,7 +311,8 @@ int main(int argc, char *argv[])
 		return serve(argc == 3 ? argv[2] : NULL);
 	if (argc == 3 && strcmp(argv[1], "connect") == 0)
 		return connect_port(atoi(argv[2]));
-	fputs("usage: fdreport report [FILE] | nonblock FD... -- COMMAND [ARG]... | closeloop ROUNDS | serve [FILE] | connect PORT\n",
+	fputs("usage: fdreport [report [FILE]] | nonblock FD... -- COMMAND [ARG]... | hold FD... -- COMMAND [ARG]...\n"
+	      "       | closeloop ROUNDS | serve [FILE] | connect PORT\n",
 	      stderr);
 	return 2;
 }

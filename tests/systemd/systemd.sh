@@ -59,15 +59,20 @@ if [ ! -f "$tarball" ]; then
 	command -v mmdebstrap >/dev/null 2>&1 || give_up "no cached rootfs ($tarball) and mmdebstrap is not installed"
 	mkdir -p "$cache" || give_up "cannot create $cache"
 	start=$(date +%s)
+	# Twice at most: a mirror may be syncing.  (The temporary name ends in
+	# .tar: mmdebstrap picks its output format by the name.)
+	partial=$cache/.partial-$$.tar
 	# shellcheck disable=SC2086 # mmdebstrap_args is a list of words
 	(
 		flock 9
-		[ -f "$tarball" ] && exit 0
-		mmdebstrap -q $mmdebstrap_args "$tarball.tmp" </dev/null &&
-			mv "$tarball.tmp" "$tarball"
+		for try in 1 2; do
+			[ -f "$tarball" ] && exit 0
+			echo "mmdebstrap, try $try"
+			mmdebstrap -q $mmdebstrap_args "$partial" </dev/null && mv "$partial" "$tarball"
+		done
 	) 9>"$cache/.lock" >"$tmp/mmdebstrap.log" 2>&1
 	if [ ! -f "$tarball" ]; then
-		rm -f "$tarball.tmp"
+		rm -f "$partial"
 		give_up "mmdebstrap $mmdebstrap_args failed: $(tail -n 1 "$tmp/mmdebstrap.log")"
 	fi
 	echo "# rootfs built with mmdebstrap $mmdebstrap_args in $(($(date +%s) - start)) s: $tarball"
@@ -103,7 +108,7 @@ ln -s ../closefds-echo.socket "$root/etc/systemd/system/sockets.target.wants/"
 # --listen-fds=NAME comes with issue 16's socket selection by name: asked
 # of the closefds just installed (it runs on the host too).
 by_name=0
-"$root$closefds" --help 2>/dev/null | grep -q 'listen-fds=NAME' && by_name=1
+"$root$closefds" --help 2>/dev/null | grep -Eq -- '--listen-fds\[?=NAME' && by_name=1
 
 # unit NAME [SECTION LINES]...: write /etc/systemd/system/NAME.
 unit() {
@@ -342,7 +347,7 @@ if [ "$by_name" = 1 ]; then
 		is "$(fds two-name-one) $(ports two-name-one)|$(envs two-name-one)" \
 		"0 1 2 3 3=7402|LISTEN_FDNAMES=beta LISTEN_FDS=1 LISTEN_PID=$(pid two-name-one)"
 else
-	skip "closefds --listen-fds=NAME[,NAME...] with two named sockets" "this closefds has no --listen-fds=NAME (closefds --help)"
+	skip "closefds --listen-fds=NAME[,NAME...] with two named sockets" "this closefds has no --listen-fds=NAME (not in closefds --help)"
 fi
 
 # LimitNOFILE=infinity: systemd sets what it can (the container's hard
