@@ -254,8 +254,10 @@ why() {
 	if [ -f "$res/$1" ]; then
 		grep -v '^fd ' "$res/$1" | grep -v '^nofile\|^openmax' | tr '\n' ';'
 	else
-		echo "no report; $(tr '\n' ' ' <"$res/$1.start" 2>/dev/null)"
-		grep "$1" "$res/journal" | tail -n 3 | tr '\n' ' '
+		how=
+		[ -f "$res/$1.start" ] && how=$(tr '\n' ' ' <"$res/$1.start")
+		printf 'no report; %s; journal: %s' "$how" \
+			"$(grep -e "$1" "$res/journal" | grep -i -e fail -e exited | head -n 3 | tr '\n' ' ')"
 	fi
 }
 # check NAME DESCRIPTION CONDITION...: ok if the condition (a command) holds.
