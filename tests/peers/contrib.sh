@@ -3,10 +3,15 @@
 # each shell's own syntax check, unit files by systemd-analyze verify, the
 # bash completion by completing for real.  Skips with a message what is not
 # installed.  TAP output.
-# Usage: contrib.sh CLOSEFDS SOURCE_ROOT
+# Usage: contrib.sh CLOSEFDS SOURCE_ROOT BUILD_ROOT MESON BINDIR
+# (CLOSEFDS: unused since the units are checked as installed)
+# (MESON empty when meson is not in PATH; BINDIR the configured, absolute
+# bindir)
 set -u
-closefds=$1
 contrib=$2/contrib
+build=$3
+meson=$4
+bindir=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/lib/tap.sh
@@ -44,20 +49,48 @@ if command -v bash >/dev/null 2>&1; then
 	fi
 fi
 
-# The unit files, with the paths of this build: verify checks that the
-# programs exist and are executable.
-if command -v systemd-analyze >/dev/null 2>&1 && systemd-analyze --version >/dev/null 2>&1; then
-	for unit in closefds-example.service closefds-echo.socket closefds-echo.service; do
-		sed -e "s#/usr/bin/closefds#$closefds#" -e "s#/usr/local/bin/[a-z]*#/bin/cat#" \
-			"$contrib/systemd/$unit" >"$tmp/$unit"
-	done
-	if out=$(cd "$tmp" && systemd-analyze verify closefds-example.service closefds-echo.socket closefds-echo.service 2>&1); then
-		ok "systemd units: systemd-analyze verify"
-	else
-		not_ok "systemd units: systemd-analyze verify" "$out"
-	fi
+# The unit files as `meson install` installs them (here into a DESTDIR, with
+# this build's prefix, /usr/local by default): verify, with that DESTDIR as
+# its root, checks that the programs they name exist there and are
+# executable, so a unit naming /usr/bin/closefds fails where closefds went
+# to /usr/local/bin.  The server and daemon the examples start are the
+# user's: stand-ins take their place.
+if [ -z "$meson" ]; then
+	skip "installed systemd units: systemd-analyze verify" "meson is not in PATH"
+elif ! command -v systemd-analyze >/dev/null 2>&1 || ! systemd-analyze --version >/dev/null 2>&1 ||
+	[ ! -d /lib/systemd/system ]; then
+	skip "installed systemd units: systemd-analyze verify" "systemd-analyze is not available"
+elif ! out=$("$meson" install -C "$build" --no-rebuild --destdir "$tmp/root" 2>&1); then
+	not_ok "meson install --destdir" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
 else
-	skip "systemd units: systemd-analyze verify" "systemd-analyze is not available"
+	# Enabled by hand, as a user would: copied as they are into the root's
+	# /etc/systemd/system (verify --root loads units from the root's unit
+	# directories; a path elsewhere is "not found").
+	installed=$(find "$tmp/root" -name 'closefds-*.service' -o -name 'closefds-*.socket')
+	mkdir -p "$tmp/root/etc/systemd/system"
+	# shellcheck disable=SC2086 # paths without spaces, one a line
+	cp $installed "$tmp/root/etc/systemd/system/"
+	units=$(cd "$tmp/root/etc/systemd/system" && ls)
+	# verify --root finds sysinit.target and the like only under the root.
+	mkdir -p "$tmp/root/lib/systemd"
+	cp -R /lib/systemd/system "$tmp/root/lib/systemd/"
+	mkdir -p "$tmp/root/usr/local/bin"
+	for prog in myserver mydaemon; do
+		printf '#!/bin/sh\nexit 0\n' >"$tmp/root/usr/local/bin/$prog"
+		chmod 0755 "$tmp/root/usr/local/bin/$prog"
+	done
+	# shellcheck disable=SC2086 # units: paths without spaces, one a line
+	if [ "$(echo "$units" | wc -w)" -ne 3 ]; then
+		not_ok "installed systemd units: three found" "$units"
+	elif ! [ -x "$tmp/root$bindir/closefds" ]; then
+		not_ok "meson install put closefds in $bindir" "$(find "$tmp/root" -name closefds -type f)"
+	elif [ "$(cd "$tmp/root/etc/systemd/system" && grep -l "^ExecStart=$bindir/closefds " $units | wc -l)" -ne 2 ]; then
+		not_ok "both installed services start $bindir/closefds" "$(grep -h "^ExecStart=" "$tmp/root/etc/systemd/system/"* | tr "\n" " ")"
+	elif out=$(systemd-analyze verify --root="$tmp/root" $units 2>&1); then
+		ok "installed systemd units name $bindir/closefds: systemd-analyze verify --root=DESTDIR"
+	else
+		not_ok "installed systemd units: systemd-analyze verify --root=DESTDIR" "$(echo "$out" | tr '\n' ' ')"
+	fi
 fi
 # ENTRYPOINT without "--", so that `podman run IMAGE --list` reaches
 # closefds; CMD with the server (tests/container runs such an image).
