@@ -151,11 +151,11 @@ ssize_t read(int fd, void *buf, size_t n)
 	return REAL(read)(fd, buf, n);
 }
 
-ssize_t readlink(const char *path, char *buf, size_t n)
+ssize_t readlinkat(int dir, const char *path, char *buf, size_t n)
 {
-	if (inject("readlink"))
+	if (inject("readlinkat"))
 		return -1;
-	return REAL(readlink)(path, buf, n);
+	return REAL(readlinkat)(dir, path, buf, n);
 }
 
 int fstat(int fd, struct stat *st)
@@ -170,13 +170,6 @@ int fstatfs(int fd, struct statfs *st)
 	if (inject("fstatfs"))
 		return -1;
 	return REAL(fstatfs)(fd, st);
-}
-
-int statfs(const char *path, struct statfs *st)
-{
-	if (inject("statfs"))
-		return -1;
-	return REAL(statfs)(path, st);
 }
 
 int getrlimit(__rlimit_resource_t res, struct rlimit *rl)
@@ -389,7 +382,7 @@ __attribute__((constructor)) static void grow_table(void)
 }
 
 /* The large-file names: meson builds with _FILE_OFFSET_BITS=64, so closefds
- * calls these where the source says fstat, fstatfs and statfs (getrlimit64
+ * calls these where the source says fstat and fstatfs (getrlimit64
  * and setrlimit64 are above; on
  * x86_64 as on i386).  They count as the plain names. */
 int fstat64(int fd, struct stat64 *st)
@@ -404,11 +397,4 @@ int fstatfs64(int fd, struct statfs64 *st)
 	if (inject("fstatfs"))
 		return -1;
 	return REAL(fstatfs64)(fd, st);
-}
-
-int statfs64(const char *path, struct statfs64 *st)
-{
-	if (inject("statfs"))
-		return -1;
-	return REAL(statfs64)(path, st);
 }

@@ -77,11 +77,10 @@ static const struct {
 	{ "close", { EINTR, EIO, 0 } },
 	{ "dup2", { EBADF, EBUSY, EINTR, EMFILE } },
 	{ "read", { EIO, EINTR, 0 }, NULL, true }, /* FDSize: only where select is blocked */
-	{ "readlink", { EACCES, 0 } },
+	{ "readlinkat", { EACCES, 0 } },
 	{ "fstat", { EIO, 0 },
 	  "closefds calls it only with a standard stream closed at start, or for --audit without /proc (no scenario here)" },
 	{ "fstatfs", { ENOSYS, 0 } },
-	{ "statfs", { ENOSYS, 0 } },
 	{ "getrlimit", { EPERM, 0 } },
 	{ "setrlimit", { EPERM, EINVAL, 0 } },
 	{ "getresuid", { EPERM, 0 } },
@@ -251,12 +250,13 @@ static int run_with_fault(const char *closefds, const char *shim, const char *pr
 }
 
 /* The call to fail after nth, of count calls in all (-1: not known): every
- * one of the first 8 and the last 4, and in between every power of two
- * (one call site reached hundreds of times, such as the fcntl of a scan,
- * is the same site at every repetition). */
+ * one, for a function called up to 64 times; beyond, every one of the
+ * first 8 and the last 4, and in between every power of two (a call site
+ * reached hundreds of times, such as the fcntl of a scan, is the same site
+ * at every repetition). */
 static int next_nth(int nth, long count)
 {
-	if (nth < 8 || count < 0 || nth >= count - 4)
+	if (count <= 64 || nth < 8 || nth >= count - 4)
 		return nth + 1;
 	long next = 2L * nth;
 	return (int)(next < count - 4 ? next : count - 4);
