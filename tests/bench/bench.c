@@ -5,27 +5,41 @@
  *   bench CLOSEFDS BENCHREF [--static CLOSEFDS_STATIC] [--reps N]
  *         [--markdown FILE] [--svg FILE]
  *         [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...
- *         [--sweep] [--true PATH]
+ *         [--sweep] [--dentry] [--check] [--cpu] [--true PATH]
  *
  * --static adds the statically linked closefds as one more subject, its
  * rows beside the dynamic one's.
  * --env and --fds measure only those cells (repeat to add more); the
  * per-slot and finding measurements and the limit sweep run only when the
- * whole matrix does; --sweep runs the limit sweep alone.
+ * whole matrix does; --sweep runs the limit sweep alone, --dentry the
+ * finding measurement alone (what the first read of /proc/self/fd costs
+ * per descriptor, in close() calls on empty slots).
  * --true: the COMMAND timed instead of /bin/true (a cross build's own).
+ * --cpu: whole runs timed by the child's CPU time (user + system, from
+ * wait4) instead of the wall clock: on a loaded shared machine the wall
+ * clock also counts the time other processes ran.
+ * --check: no timing, only the check of every cell (and sweep cell) that
+ * every subject leaves the descriptor set it should (the bench-check test).
  *
  * Each cell of the matrix (open descriptors x environment) runs in its own
- * forked process: it sets RLIMIT_NOFILE to a 20000 limit (soft = hard), puts
- * itself in the environment (seccomp, a mount namespace without /proc),
- * opens the descriptors inheritable, checks once that every subject leaves
- * the descriptor set it should (benchref count as COMMAND), then times
+ * forked process: it sets RLIMIT_NOFILE to a 20000 limit (soft = hard),
+ * opens the descriptors inheritable (every other one O_PATH, which poll()
+ * reports as an empty slot), reads a child's table size (FDSize) for the
+ * references told it, puts itself in the environment (seccomp, a mount
+ * namespace without /proc), checks once that every subject leaves the
+ * descriptor set it should (benchref count, which sees every kind, as
+ * COMMAND; the one incorrect reference must leave exactly the O_PATH
+ * descriptors, so an incorrect subject is seen), then times
  * fork + exec + wait4 of each subject with /bin/true as COMMAND, A B C A B C
  * ..., the order rotated every round.  Reported: medians, and the median of
  * the per-round ratios between two subjects (the figure that counts: a
  * shared machine drifts, a ratio within one round does not).
  *
  * Exit status 1 when a subject leaves the wrong descriptor set or fails;
- * targets are reported, never asserted (timing is noisy). */
+ * targets are reported, never asserted (timing is noisy).  The target:
+ * auto within 3% of the fastest correct subject of each cell (closefds'
+ * forced methods and the references that close every kind), and a cost
+ * that follows the table, not the limit. */
 #include "config.h"
 
 #include <errno.h>
@@ -75,11 +89,13 @@ struct subject {
 	const char *mode; /* closefds --method, or benchref MODE */
 	unsigned need;
 	bool closes;
+	bool incorrect; /* leaves O_PATH descriptors open: timed, never a reference */
 };
 
 enum {
 	S_FLOOR, S_ENV, S_AUTO, S_CF_CR, S_CF_PROC, S_CF_POLL, S_CF_LOOP, S_CLOEXEC, S_CR,
-	S_PROC, S_CLOSEFROM, S_LOOP, S_POLL_FDSIZE, S_POLL_RLIMIT, S_POLL_SIZE, S_STATIC, N_SUBJ
+	S_PROC, S_CLOSEFROM, S_LOOP, S_LOOP_SIZE, S_POLL_FDSIZE, S_POLL_RLIMIT, S_POLL_SIZE,
+	S_POLL_ONLY, S_STATIC, N_SUBJ
 };
 
 static const struct subject subj[N_SUBJ] = {
@@ -98,12 +114,21 @@ static const struct subject subj[N_SUBJ] = {
 	[S_CLOSEFROM] = { "ref closefrom", "glibc closefrom(3)", REF, "closefrom",
 			  NEED_CR_OR_PROC | NEED_CLOSEFROM, true },
 	[S_LOOP] = { "ref loop", "close() loop to max(soft, hard)", REF, "loop", ANY, true },
-	[S_POLL_FDSIZE] = { "ref poll FDSize", "poll scan bounded by FDSize", REF, "poll-fdsize",
-			    NEED_PROC, true },
-	[S_POLL_RLIMIT] = { "ref poll rlimit", "poll scan bounded by max(soft, hard)", REF,
+	[S_LOOP_SIZE] = { "ref loop size", "close() loop below the table size (told)", REF,
+			  "loopsize", ANY, true },
+	/* The poll references ask fcntl about every slot poll calls empty
+	 * (POLLNVAL is also an open O_PATH descriptor). */
+	[S_POLL_FDSIZE] = { "ref poll FDSize", "poll+fcntl scan bounded by FDSize", REF,
+			    "poll-fdsize", NEED_PROC, true },
+	[S_POLL_RLIMIT] = { "ref poll rlimit", "poll+fcntl scan bounded by max(soft, hard)", REF,
 			    "poll-rlimit", ANY, true },
-	[S_POLL_SIZE] = { "ref poll size", "poll scan below the table size (told)", REF, "pollsize",
-			  ANY, true },
+	[S_POLL_SIZE] = { "ref poll size", "poll+fcntl scan below the table size (told)", REF,
+			  "pollsize", ANY, true },
+	/* The poll scan closefds used before, which trusts POLLNVAL: incorrect, it leaves
+	 * every O_PATH descriptor open.  Timed to show what correctness costs. */
+	[S_POLL_ONLY] = { "poll-only (incorrect)",
+			  "poll scan, table size told: incorrect (misses O_PATH)", REF, "pollonly",
+			  ANY, true, true },
 	/* With --static PATH: the same closefds linked statically (no ld.so,
 	 * no shared libc to map). */
 	[S_STATIC] = { "auto static", "closefds (auto), static build", CLOSEFDS_STATIC, NULL, ANY,
@@ -159,7 +184,7 @@ static bool subject_runs(int s, enum env_id e)
 struct cell {
 	bool done, ok, skipped;
 	char err[512];
-	int limit, n_open, top_fd;
+	int limit, n_open, n_opath, top_fd; /* n_opath of the n_open are O_PATH */
 	int reps;
 	bool runs[N_SUBJ];
 	double us[N_SUBJ][MAX_REPS];
@@ -172,6 +197,7 @@ struct cell {
 static const char *g_closefds, *g_benchref, *g_env = "/usr/bin/env", *g_true = "/bin/true";
 static int g_limit; /* RLIMIT_NOFILE of every cell */
 static char g_table_size[16]; /* benchref pollsize N: the cell's table size */
+static char g_count_bound[16]; /* benchref count N: above every descriptor placed */
 
 /* Names for --env and --fds. */
 static const char *const env_opt[N_ENVS] = { "plain", "eperm", "noproc", "both" };
@@ -247,6 +273,21 @@ static long long now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* In-process measurements count this thread's CPU time: on a shared
+ * machine the wall clock also counts the time other processes ran, which
+ * for a loop of 20000 calls under a load of 10 on 2 CPUs is most of it. */
+static long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* --cpu: a whole run is timed by the CPU time (user + system) of the
+ * child, from wait4, instead of the wall clock. */
+static bool g_cpu;
+
 /* argv for subject s running command cmd (NULL-terminated, at most 4 words). */
 static void subject_argv(int s, const char *const *cmd, const char **argv)
 {
@@ -269,7 +310,7 @@ static void subject_argv(int s, const char *const *cmd, const char **argv)
 	case REF:
 		argv[n++] = g_benchref;
 		argv[n++] = subj[s].mode;
-		if (s == S_POLL_SIZE)
+		if (s == S_POLL_SIZE || s == S_LOOP_SIZE || s == S_POLL_ONLY)
 			argv[n++] = g_table_size;
 		argv[n++] = "--";
 		break;
@@ -314,7 +355,10 @@ static int run_once(const char *const *argv, double *us, long *rss, bool quiet)
 	while (wait4(pid, &status, 0, &ru) < 0)
 		if (errno != EINTR)
 			return -1;
-	if (us)
+	if (us && g_cpu)
+		*us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+		      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	else if (us)
 		*us = (double)(now_ns() - t0) / 1000.0;
 	if (rss)
 		*rss = ru.ru_maxrss;
@@ -327,28 +371,37 @@ static void cell_fail(struct cell *c, const char *what)
 	c->ok = false;
 }
 
+/* Every other descriptor placed (the 2nd, 4th, ...) is an O_PATH
+ * descriptor on "/": poll() calls it empty, so a subject that trusts
+ * POLLNVAL leaves it open, and the check before timing sees it. */
 static int place_fds(enum fds_id f, int limit, struct cell *c)
 {
 	int n = 0, src = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int path = open("/", O_PATH | O_CLOEXEC);
 	int count = f == F_0 ? 0 : f == F_10 || f == F_10LOW ? 10 : f == F_1000 ? 1000 : 10000;
 
-	if (src < 0)
+	if (src < 0 || path < 0)
 		return -1;
-	/* Moved above every number used, so it is never one of them. */
-	int hidden = fcntl(src, F_DUPFD_CLOEXEC, limit - 1);
+	/* Moved above every number used, so they are never one of them. */
+	int hidden = fcntl(src, F_DUPFD_CLOEXEC, limit - 2);
+	int hidden_path = fcntl(path, F_DUPFD_CLOEXEC, limit - 2);
 	close(src);
-	if (hidden < 0)
+	close(path);
+	if (hidden < 0 || hidden_path < 0)
 		return -1;
 	c->top_fd = 2;
+	c->n_opath = 0;
 	for (int i = 0; i < count; i++) {
 		/* Spread: 3, then evenly up to limit - 5 (19995 at 20000). */
 		int fd = f == F_10 ? 3 + (int)((long long)i * (limit - 8) / (count - 1)) : 3 + i;
-		if (fd >= limit - 1 || dup2(hidden, fd) < 0)
+		if (fd >= limit - 2 || dup2(i % 2 ? hidden_path : hidden, fd) < 0)
 			return -1;
 		n++;
+		c->n_opath += i % 2;
 		c->top_fd = fd;
 	}
 	close(hidden);
+	close(hidden_path);
 	c->n_open = n;
 	return 0;
 }
@@ -382,19 +435,21 @@ static int child_table_size(void)
 }
 
 /* The subjects of the limit sweep. */
-#define SWEEP_SUBJECTS (1U << S_FLOOR | 1U << S_AUTO | 1U << S_POLL_SIZE | 1U << S_POLL_RLIMIT)
+#define SWEEP_SUBJECTS                                                                        \
+	(1U << S_FLOOR | 1U << S_AUTO | 1U << S_LOOP_SIZE | 1U << S_POLL_SIZE |               \
+	 1U << S_POLL_RLIMIT)
 
-/* One cell.  sweep_limit 0: the matrix (limit soft = hard, every subject
- * but the sweep's table-size reference).  Otherwise the limit sweep: the
- * descriptors are opened under limit, the table size of a child is read
- * while /proc is still there, then soft = hard = sweep_limit (which may be
- * below open descriptors: a hard limit lowered after they were opened),
- * then the environment; the SWEEP_SUBJECTS only. */
+/* One cell: the descriptors are opened under limit, the table size of a
+ * child is read while /proc is still there (for the subjects told it),
+ * then, in the limit sweep (sweep_limit > 0), soft = hard = sweep_limit
+ * (which may be below open descriptors: a hard limit lowered after they
+ * were opened), then the environment.  The matrix runs every subject that
+ * can run there, the sweep the SWEEP_SUBJECTS only. */
 static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, int sweep_limit,
 		     struct cell *c)
 {
 	struct rlimit rl = { (rlim_t)limit, (rlim_t)limit };
-	const char *const check[] = { g_benchref, "count", NULL };
+	const char *const check[] = { g_benchref, "count", g_count_bound, NULL };
 	const char *const run[] = { g_true, NULL };
 	const char *argv[16];
 	int order[N_SUBJ], ns = 0, status;
@@ -403,35 +458,31 @@ static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, int swee
 	c->reps = reps;
 	c->limit = sweep_limit ? sweep_limit : limit;
 	c->sweep_limit = sweep_limit;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-	{
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		cell_fail(c, "setrlimit");
 		return;
 	}
+	if (place_fds(f, limit, c) < 0) {
+		cell_fail(c, "cannot open the descriptors");
+		return;
+	}
+	if ((c->table_size = child_table_size()) < 0) {
+		cell_fail(c, "cannot read a child's FDSize");
+		return;
+	}
+	snprintf(g_table_size, sizeof(g_table_size), "%d", c->table_size);
+	/* Every descriptor placed is below both. */
+	snprintf(g_count_bound, sizeof(g_count_bound), "%d",
+		 c->table_size < limit ? c->table_size : limit);
 	if (sweep_limit) {
 		struct rlimit lowered = { (rlim_t)sweep_limit, (rlim_t)sweep_limit };
-		if (place_fds(f, limit, c) < 0) {
-			cell_fail(c, "cannot open the descriptors");
-			return;
-		}
-		if ((c->table_size = child_table_size()) < 0) {
-			cell_fail(c, "cannot read a child's FDSize");
-			return;
-		}
-		snprintf(g_table_size, sizeof(g_table_size), "%d", c->table_size);
 		if (setrlimit(RLIMIT_NOFILE, &lowered) < 0) {
 			cell_fail(c, "setrlimit (sweep)");
 			return;
 		}
 	}
-	if (tl_env_apply(env_tl[e]) < 0)
-	{
+	if (tl_env_apply(env_tl[e]) < 0) {
 		cell_fail(c, "cannot set up the environment");
-		return;
-	}
-	if (!sweep_limit && place_fds(f, limit, c) < 0)
-	{
-		cell_fail(c, "cannot open the descriptors");
 		return;
 	}
 
@@ -441,14 +492,17 @@ static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, int swee
 			c->runs[s] = (SWEEP_SUBJECTS & 1U << s) &&
 				     !(s == S_POLL_RLIMIT && c->top_fd >= sweep_limit);
 		else
-			c->runs[s] = s != S_POLL_SIZE && subject_runs(s, e);
+			c->runs[s] = subject_runs(s, e);
 		if (!c->runs[s])
 			continue;
 		order[ns++] = s;
-		/* Correctness first: the subject leaves what it should. */
+		/* Correctness first: the subject leaves what it should (benchref
+		 * count sees every kind); the incorrect one must leave exactly
+		 * the O_PATH descriptors, or the benchmark could not tell. */
 		subject_argv(s, check, argv);
 		status = run_once(argv, NULL, NULL, false);
-		int want = subj[s].closes ? 0 : (c->n_open > 254 ? 254 : c->n_open);
+		int left = !subj[s].closes ? c->n_open : subj[s].incorrect ? c->n_opath : 0;
+		int want = left > 254 ? 254 : left;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != want) {
 			snprintf(c->err, sizeof(c->err),
 				 "%s left the wrong descriptors: status 0x%x, want exit %d",
@@ -465,6 +519,8 @@ static void cell_run(enum env_id e, enum fds_id f, int reps, int limit, int swee
 			 : status == 0				    ? "ran"
 								    : "failed");
 	}
+	if (reps == 0)
+		return; /* --check: correctness only */
 	for (int w = 0; w < 3; w++)
 		for (int k = 0; k < ns; k++) {
 			subject_argv(order[k], run, argv);
@@ -541,25 +597,32 @@ static struct cell *cell_unstartable(void)
 	return &c;
 }
 
-/* ---- per-slot cost of poll() and close(), in process ---- */
+/* ---- per-slot cost of poll(), fcntl and close(), in process ---- */
 
 #define SLOT_POINTS 5
 static const int slot_limits[SLOT_POINTS] = { 1250, 2500, 5000, 10000, 20000 };
 
+enum { SL_POLL_ONLY, SL_POLL_FCNTL, SL_LOOP, N_SL };
+static const char *const sl_label[N_SL] = { "poll only (incorrect)", "poll + fcntl",
+					    "close() loop" };
+
 struct slots {
 	int n;
 	int limit[SLOT_POINTS];
-	double poll_us[SLOT_POINTS], loop_us[SLOT_POINTS];
-	double poll_a, poll_b, loop_a, loop_b; /* t = a + b * limit, us */
+	double us[N_SL][SLOT_POINTS];
+	double a[N_SL], b[N_SL]; /* t = a + b * limit, us */
 	bool done;
 };
 
 /* A poll scan of 3..limit-1 in batches of 1024: closes what it finds, or
- * with found only counts it.  Returns microseconds. */
-static double time_poll_scan(int limit, int *found)
+ * with found only counts it.  With ask, every slot poll calls empty
+ * (POLLNVAL: empty or O_PATH) is asked again with fcntl(F_GETFD), as
+ * closefds' fd_find_open() does; without, an O_PATH descriptor is missed.
+ * Returns microseconds. */
+static double time_poll_scan(int limit, bool ask, int *found)
 {
 	struct pollfd p[1024];
-	long long t0 = now_ns();
+	long long t0 = cpu_ns();
 
 	for (int start = 3; start < limit; start += 1024) {
 		int n = limit - start < 1024 ? limit - start : 1024;
@@ -567,7 +630,7 @@ static double time_poll_scan(int limit, int *found)
 			p[i] = (struct pollfd){ .fd = start + i };
 		poll(p, (nfds_t)n, 0);
 		for (int i = 0; i < n; i++) {
-			if (p[i].revents & POLLNVAL)
+			if ((p[i].revents & POLLNVAL) && (!ask || fcntl(p[i].fd, F_GETFD) < 0))
 				continue;
 			if (found)
 				++*found;
@@ -575,16 +638,16 @@ static double time_poll_scan(int limit, int *found)
 				close(p[i].fd);
 		}
 	}
-	return (double)(now_ns() - t0) / 1000.0;
+	return (double)(cpu_ns() - t0) / 1000.0;
 }
 
 static double time_close_loop(int limit)
 {
-	long long t0 = now_ns();
+	long long t0 = cpu_ns();
 
 	for (int fd = 3; fd < limit; fd++)
 		close(fd);
-	return (double)(now_ns() - t0) / 1000.0;
+	return (double)(cpu_ns() - t0) / 1000.0;
 }
 
 static void fit(const int *x, const double *y, int n, double *a, double *b)
@@ -603,7 +666,7 @@ static void fit(const int *x, const double *y, int n, double *a, double *b)
 
 static void slots_child(int reps, int hard, struct slots *sl)
 {
-	double p[MAX_REPS], l[MAX_REPS];
+	static double t[N_SL][MAX_REPS];
 
 	for (int fd = 3; fd < hard; fd++)
 		close(fd);
@@ -612,18 +675,18 @@ static void slots_child(int reps, int hard, struct slots *sl)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			break;
 		for (int i = 0; i < reps; i++) {
-			p[i] = time_poll_scan(slot_limits[k], NULL);
-			l[i] = time_close_loop(slot_limits[k]);
+			t[SL_POLL_ONLY][i] = time_poll_scan(slot_limits[k], false, NULL);
+			t[SL_POLL_FCNTL][i] = time_poll_scan(slot_limits[k], true, NULL);
+			t[SL_LOOP][i] = time_close_loop(slot_limits[k]);
 		}
 		sl->limit[k] = slot_limits[k];
-		sl->poll_us[k] = median(p, reps);
-		sl->loop_us[k] = median(l, reps);
+		for (int m = 0; m < N_SL; m++)
+			sl->us[m][k] = median(t[m], reps);
 		sl->n = k + 1;
 	}
-	if (sl->n >= 2) {
-		fit(sl->limit, sl->poll_us, sl->n, &sl->poll_a, &sl->poll_b);
-		fit(sl->limit, sl->loop_us, sl->n, &sl->loop_a, &sl->loop_b);
-	}
+	if (sl->n >= 2)
+		for (int m = 0; m < N_SL; m++)
+			fit(sl->limit, sl->us[m], sl->n, &sl->a[m], &sl->b[m]);
 	sl->done = true;
 }
 
@@ -664,24 +727,33 @@ static double fdsize_of_self(void)
 	return getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (double)rl.rlim_cur : 1024;
 }
 
-/* ---- finding open descriptors: poll() against /proc/self/fd ----
+/* ---- finding open descriptors: poll(), poll + fcntl, /proc/self/fd ----
  *
  * The whole-run figures include closing every open descriptor, which costs
  * the same whichever way they were found.  This isolates the finding: a
  * fresh process (fresh /proc/self dentries, as every closefds run has)
- * with n open descriptors lists them with a poll scan below FDSize, then
- * with a getdents64 scan of /proc/self/fd; nothing is closed. */
+ * with n open descriptors, every other one O_PATH, lists them with a
+ * poll-only scan below FDSize (which misses the O_PATH half), a poll +
+ * fcntl scan below FDSize, and a getdents64 scan of /proc/self/fd (its
+ * first read instantiates a dentry per descriptor); nothing is closed.
+ * Then it times close() on empty slots: the unit of auto's choice between
+ * /proc and the close() loop (method_proc.c, DENTRY_COST_IN_CALLS). */
+
+#define FIND_CLOSES 4096
+#define FIND_POINTS 3
+static const int find_counts[FIND_POINTS] = { 100, 1000, 10000 };
 
 struct finding {
 	bool done;
-	int n_open, reps;
-	double poll_us[MAX_REPS], proc_us[MAX_REPS];
+	int n_open, reps, table;
+	double only_us[MAX_REPS], poll_us[MAX_REPS], proc_us[MAX_REPS], close_ns[MAX_REPS];
+	int only_found;
 };
 
 static double time_find_proc(int *found)
 {
 	_Alignas(8) char buf[8192];
-	long long t0 = now_ns();
+	long long t0 = cpu_ns();
 	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	long n;
 
@@ -698,7 +770,19 @@ static double time_find_proc(int *found)
 		}
 	close(dir);
 	*found -= 1; /* the directory itself */
-	return (double)(now_ns() - t0) / 1000.0;
+	return (double)(cpu_ns() - t0) / 1000.0;
+}
+
+/* ns per close() of an empty slot: FIND_CLOSES calls on the empty slots
+ * from first up to below size, round and round. */
+static double time_close_empty(int first, int size)
+{
+	int span = size - first > 0 ? size - first : 1;
+	long long t0 = cpu_ns();
+
+	for (int i = 0; i < FIND_CLOSES; i++)
+		close(first + i % span);
+	return (double)(cpu_ns() - t0) / FIND_CLOSES;
 }
 
 static struct finding *finding_measure(int reps, int limit, int n_open)
@@ -714,19 +798,36 @@ static struct finding *finding_measure(int reps, int limit, int n_open)
 	if (holder < 0)
 		return fi;
 	if (holder == 0) {
-		int src = open("/dev/null", O_RDONLY);
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || src < 0)
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			_exit(1);
-		for (int fd = 3; fd < 3 + n_open; fd++)
-			if (fd != src && dup2(src, fd) < 0)
-				_exit(1);
+		for (int fd = 3; fd < limit; fd++)
+			close(fd);
+		/* Every other one O_PATH, as place_fds does. */
+		{
+			int src = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			int path = open("/", O_PATH | O_CLOEXEC);
+			int hs = fcntl(src, F_DUPFD_CLOEXEC, limit - 2);
+			int hp = fcntl(path, F_DUPFD_CLOEXEC, limit - 2);
+			close(src);
+			close(path);
+			for (int i = 0; i < n_open; i++)
+				if (hs < 0 || hp < 0 || dup2(i % 2 ? hp : hs, 3 + i) < 0)
+					_exit(1);
+			close(hs);
+			close(hp);
+		}
 		for (int i = 0; i < reps; i++) {
 			pid_t pid = fork();
 			if (pid == 0) {
-				int a = 0, b;
+				int a = 0, b = 0;
 				double sz = fdsize_of_self();
-				fi->poll_us[i] = time_poll_scan((int)sz, &a);
+				fi->only_us[i] = time_poll_scan((int)sz, false, &a);
+				fi->only_found = a;
+				a = 0;
+				fi->poll_us[i] = time_poll_scan((int)sz, true, &a);
 				fi->proc_us[i] = time_find_proc(&b);
+				fi->close_ns[i] = time_close_empty(3 + n_open, (int)sz);
+				fi->table = (int)sz;
 				_exit(a == n_open && b == n_open ? 0 : 1);
 			}
 			int status;
@@ -742,27 +843,63 @@ static struct finding *finding_measure(int reps, int limit, int n_open)
 	return fi;
 }
 
-static double finding_ratio(const struct finding *fi)
+/* The median over the rounds of f(round). */
+static double finding_median(const struct finding *fi, double (*f)(const struct finding *, int))
 {
 	double r[MAX_REPS];
 
 	for (int i = 0; i < fi->reps; i++)
-		r[i] = fi->proc_us[i] / fi->poll_us[i];
+		r[i] = f(fi, i);
 	return median(r, fi->reps);
 }
 
-static void print_finding(FILE *out, const struct finding *fi, bool md)
+/* /proc's first read per open descriptor, in close() calls on empty slots. */
+static double dentry_in_calls(const struct finding *fi, int i)
 {
-	if (!fi || !fi->done)
+	return fi->proc_us[i] * 1000.0 / fi->n_open / fi->close_ns[i];
+}
+
+static double dentry_ns(const struct finding *fi, int i)
+{
+	return fi->proc_us[i] * 1000.0 / fi->n_open;
+}
+
+static void print_finding(FILE *out, struct finding *const fis[FIND_POINTS], bool md)
+{
+	bool any = false;
+
+	for (int k = 0; k < FIND_POINTS; k++)
+		any = any || (fis[k] && fis[k]->done);
+	if (!any)
 		return;
-	fprintf(out,
-		md ? "\nFinding %d open descriptors (nothing closed), median of %d fresh processes: "
-		     "poll scan below FDSize %.0f us, /proc/self/fd scan %.0f us, ratio %.1f.\n"
-		   : "\n== finding %d open descriptors, nothing closed, %d fresh processes ==\n"
-		     "poll scan below FDSize %.0f us, /proc/self/fd getdents64 %.0f us, "
-		     "ratio %.1f\n",
-		fi->n_open, fi->reps, median(fi->poll_us, fi->reps), median(fi->proc_us, fi->reps),
-		finding_ratio(fi));
+	if (md)
+		fputs("\nFinding the open descriptors (every other one O_PATH; nothing closed), "
+		      "median us of fresh processes:\n\n| open | table | poll only (found) | "
+		      "poll + fcntl | /proc/self/fd | ns per descriptor, /proc | close() on an "
+		      "empty slot, ns | /proc per descriptor, in close() calls |\n"
+		      "|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+		      out);
+	else
+		fprintf(out,
+			"\n== finding the open descriptors (every other one O_PATH), nothing "
+			"closed, fresh processes, median us ==\n%6s %6s %18s %12s %12s %14s %16s "
+			"%14s\n",
+			"open", "table", "poll only (found)", "poll+fcntl", "/proc scan",
+			"ns/desc /proc", "close() empty ns", "/proc in calls");
+	for (int k = 0; k < FIND_POINTS; k++) {
+		const struct finding *fi = fis[k];
+		if (!fi || !fi->done)
+			continue;
+		char only[48];
+		snprintf(only, sizeof(only), "%.1f (%d)", median(fi->only_us, fi->reps),
+			 fi->only_found);
+		fprintf(out,
+			md ? "| %d | %d | %s | %.1f | %.1f | %.0f | %.0f | %.2f |\n"
+			   : "%6d %6d %18s %12.1f %12.1f %14.0f %16.0f %14.2f\n",
+			fi->n_open, fi->table, only, median(fi->poll_us, fi->reps),
+			median(fi->proc_us, fi->reps), finding_median(fi, dentry_ns),
+			median(fi->close_ns, fi->reps), finding_median(fi, dentry_in_calls));
+	}
 }
 
 /* ---- the limit sweep: close_range blocked, no /proc, the limit moved ----
@@ -790,18 +927,6 @@ struct sweep {
 	int limit[SWEEP_POINTS];
 	struct cell *c[N_SWEEP_FDS][SWEEP_POINTS];
 };
-
-/* The median over the rounds of a's time - b's time in the same round. */
-static double diff_us(const struct cell *c, int a, int b)
-{
-	double d[MAX_REPS];
-
-	if (!c->ok || !c->runs[a] || !c->runs[b])
-		return NAN;
-	for (int i = 0; i < c->reps; i++)
-		d[i] = c->us[a][i] - c->us[b][i];
-	return median(d, c->reps);
-}
 
 /* The lowest limit row k was measured at. */
 static int sweep_first(const struct sweep *sw, int k)
@@ -902,13 +1027,13 @@ static void sweep_slots_child(int reps, int hard, const struct sweep *sw, struct
 			for (int j = 0; j < reps; j++) {
 				struct fd_bound b;
 				int found = 0;
-				long long t0 = now_ns();
+				long long t0 = cpu_ns();
 				fd_bound_get(&b);
-				a[j] = (double)(now_ns() - t0) / 1000.0 + time_poll_scan(b.limit, &found);
+				a[j] = (double)(cpu_ns() - t0) / 1000.0 + time_poll_scan(b.limit, true, &found);
 				if (b.source != BOUND_SELECT || found != dummy.n_open)
 					_exit(1);
 				found = 0;
-				r[j] = time_poll_scan(sw->limit[i], &found);
+				r[j] = time_poll_scan(sw->limit[i], true, &found);
 				ss->bound[k][i] = b.limit;
 				ss->found_rlimit[k][i] = found;
 			}
@@ -980,22 +1105,28 @@ static char *fmtd(const char *fmt, ...)
 	return s;
 }
 
-static const int forced[] = { S_CF_CR, S_CF_PROC, S_CF_POLL, S_CF_LOOP };
+/* The subjects auto is held to in a cell: every correct way to close that
+ * ran there, closefds' forced methods and the references; not the floor,
+ * env, auto itself (either build) or the incorrect poll-only scan. */
+static bool is_reference(int s)
+{
+	return subj[s].closes && !subj[s].incorrect && s != S_AUTO && s != S_STATIC;
+}
 
-/* The forced method with the lowest median in c, or -1. */
-static int best_forced(const struct cell *c)
+/* The correct subject with the lowest median in c, or -1. */
+static int fastest_correct(const struct cell *c)
 {
 	int best = -1;
 
-	for (size_t i = 0; i < sizeof(forced) / sizeof(forced[0]); i++)
-		if (c->runs[forced[i]] &&
-		    (best < 0 || med_us(c, forced[i]) < med_us(c, best)))
-			best = forced[i];
+	if (!c->ok)
+		return -1;
+	for (int s = 0; s < N_SUBJ; s++)
+		if (is_reference(s) && c->runs[s] && (best < 0 || med_us(c, s) < med_us(c, best)))
+			best = s;
 	return best;
 }
 
-static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
-		     const struct finding *fi, const struct sweep *sw,
+static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct sweep *sw,
 		     const struct sweep_slots *ss)
 {
 	struct cell *c;
@@ -1009,67 +1140,36 @@ static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
 		target("plain, 10 spread: static auto / dynamic auto", ratio(c, S_STATIC, S_AUTO),
 		       1.00, false);
 	}
-	c = cells[E_PLAIN][F_10000];
-	target("plain, 10000: auto / one CLOSE_RANGE_CLOEXEC", ratio(c, S_AUTO, S_CLOEXEC), 1.05,
-	       false);
-	c = cells[E_EPERM][F_10];
-	target("EPERM, 10 spread: auto / poll to FDSize", ratio(c, S_AUTO, S_POLL_FDSIZE), 1.10,
-	       false);
-	c = cells[E_EPERM][F_10000];
-	target("EPERM, 10000: auto / poll to FDSize", ratio(c, S_AUTO, S_POLL_FDSIZE), 1.10, false);
-	target("EPERM, 10000: whole run, /proc scan ref / auto (speed-up)", ratio(c, S_PROC, S_AUTO),
-	       5.0, true);
-	if (fi && fi->done)
-		target(fmtd("%d open, finding them only: /proc scan / poll to FDSize (speed-up)",
-			    fi->n_open),
-		       finding_ratio(fi), 5.0, true);
-	for (int f = 0; f < N_FDS; f++) {
-		c = cells[E_BOTH][f];
-		target(fmtd("EPERM+no /proc, %s: auto / poll to rlimit", fds_label[f]),
-		       ratio(c, S_AUTO, S_POLL_RLIMIT), 1.10, false);
-	}
-	for (int f = 0; f < N_FDS; f++) {
-		c = cells[E_BOTH][f];
-		target(fmtd("EPERM+no /proc, %s: auto / close() loop (limit %d)", fds_label[f],
-			    g_limit),
-		       ratio(c, S_AUTO, S_LOOP), 0.60, false);
-	}
-	if (sl && sl->done && sl->n >= 2) {
-		double floor_us = med_us(cells[E_BOTH][F_0], S_FLOOR);
-		for (int k = 20; k <= 30; k += 10) {
-			double n = (double)(1LL << k);
-			double pr = (floor_us + sl->poll_a + sl->poll_b * n) /
-				    (floor_us + sl->loop_a + sl->loop_b * n);
-			target(fmtd("no close_range, no /proc, limit 2^%d: poll run / loop run "
-				    "(extrapolated)",
-				    k),
-			       pr, 0.60, false);
-		}
-	}
 	for (int e = 0; e < N_ENVS; e++)
 		for (int f = 0; f < N_FDS; f++) {
 			c = cells[e][f];
-			int b = best_forced(c);
+			int b = fastest_correct(c);
 			if (b >= 0)
-				target(fmtd("%s, %s: auto / best forced (%s)", env_label[e],
+				target(fmtd("%s, %s: auto / fastest correct (%s)", env_label[e],
 					    fds_label[f], subj[b].id),
-				       ratio(c, S_AUTO, b), 1.10, false);
+				       ratio(c, S_AUTO, b), 1.03, false);
 		}
 	if (sw) {
 		for (int k = 0; k < N_SWEEP_FDS; k++)
-			for (int i = 0; i < sw->n; i++)
-				if (!sw->c[k][i]->skipped)
-					target(fmtd("EPERM+no /proc, %s, limit %d: auto / poll below "
-						    "the table size",
-						    fds_label[sweep_fds[k]], sw->limit[i]),
-					       ratio(sw->c[k][i], S_AUTO, S_POLL_SIZE), 1.03, false);
+			for (int i = 0; i < sw->n; i++) {
+				c = sw->c[k][i];
+				int b = fastest_correct(c);
+				if (!c->skipped && b >= 0)
+					target(fmtd("sweep, EPERM+no /proc, %s, limit %d: auto / "
+						    "fastest correct (%s)",
+						    fds_label[sweep_fds[k]], sw->limit[i], subj[b].id),
+					       ratio(c, S_AUTO, b), 1.03, false);
+			}
+		/* O(table), not O(limit): auto's cost per slot of the limit is
+		 * at most a tenth of that of a correct scan to the limit. */
 		for (int k = 0; k < N_SWEEP_FDS && ss && ss->done; k++) {
-			double a, b;
+			double a, b, ra, rb;
 			sweep_slots_fit(sw, ss, k, false, &a, &b);
-			target(fmtd("EPERM+no /proc, %s: |auto's cost per slot of the limit|, ns "
-				    "(in process, fit %d..%d)",
-				    fds_label[sweep_fds[k]], sw->limit[0], sw->limit[sw->n - 1]),
-			       fabs(b * 1000), 0.39, false);
+			sweep_slots_fit(sw, ss, k, true, &ra, &rb);
+			target(fmtd("sweep, EPERM+no /proc, %s: |auto's ns per slot of the limit| "
+				    "(in process; a tenth of the correct scan to the limit's)",
+				    fds_label[sweep_fds[k]]),
+			       fabs(b * 1000), rb * 100, false);
 		}
 	}
 	for (int e = 0; e < N_ENVS; e++) {
@@ -1086,6 +1186,34 @@ static void evaluate(struct cell *cells[N_ENVS][N_FDS], const struct slots *sl,
 			    env_label[e], worst, env_rss),
 		       worst < 0 || env_rss < 0 ? NAN : (double)worst / (double)env_rss, 1.00, false);
 	}
+}
+
+/* What correctness costs: in each cell, the correct poll scan (told the
+ * table size) and auto against the poll-only scan that misses O_PATH. */
+static void print_correctness(FILE *out, struct cell *cells[N_ENVS][N_FDS], bool md)
+{
+	fprintf(out,
+		md ? "\nWhat correctness costs: median us of the poll-only scan (incorrect), "
+		     "the poll + fcntl scan (both told the table size) and auto; in brackets "
+		     "the median per-round ratio to poll-only.\n\n| environment | open | "
+		     "poll only | poll + fcntl | auto |\n|---|---:|---:|---:|---:|\n"
+		   : "\n== what correctness costs: us (x poll-only, per-round median) ==\n"
+		     "%-28s %10s %10s %20s %20s\n",
+		"environment", "open", "poll only", "poll+fcntl", "auto");
+	for (int e = 0; e < N_ENVS; e++)
+		for (int f = 0; f < N_FDS; f++) {
+			const struct cell *c = cells[e][f];
+			if (c->skipped || !c->ok || !c->runs[S_POLL_ONLY])
+				continue;
+			char p[40], a[40];
+			snprintf(p, sizeof(p), "%.0f (%.2f)", med_us(c, S_POLL_SIZE),
+				 ratio(c, S_POLL_SIZE, S_POLL_ONLY));
+			snprintf(a, sizeof(a), "%.0f (%.2f)", med_us(c, S_AUTO),
+				 ratio(c, S_AUTO, S_POLL_ONLY));
+			fprintf(out, md ? "| %s | %s | %.0f | %s | %s |\n"
+					: "%-28s %10s %10.0f %20s %20s\n",
+				env_label[e], fds_label[f], med_us(c, S_POLL_ONLY), p, a);
+		}
 }
 
 /* ---- output ---- */
@@ -1128,7 +1256,10 @@ static void print_cells(FILE *out, struct cell *cells[N_ENVS][N_FDS])
 			fprintf(out, " %20s", fds_label[f]);
 		fprintf(out, " %9s\n", "RSS KiB");
 		for (int s = 0; s < N_SUBJ; s++) {
-			if (!cells[e][0]->runs[s] && !cells[e][N_FDS - 1]->runs[s])
+			bool shown = false;
+			for (int f = 0; f < N_FDS; f++)
+				shown = shown || cells[e][f]->runs[s];
+			if (!shown)
 				continue;
 			fprintf(out, "%-38s", subj[s].label);
 			long rss = -1;
@@ -1159,39 +1290,34 @@ static void print_cells(FILE *out, struct cell *cells[N_ENVS][N_FDS])
 	}
 }
 
+/* Per-slot costs, and the fit extrapolated to limits of 2^20 and 2^30. */
 static void print_slots(FILE *out, const struct slots *sl, bool md)
 {
 	if (!sl || !sl->done || sl->n < 2)
 		return;
-	if (md) {
-		fprintf(out, "\n| limit | poll scan us | ns/slot | close() loop us | ns/slot | "
-			     "poll / loop |\n|---:|---:|---:|---:|---:|---:|\n");
-	} else {
-		fprintf(out, "\n== per-slot cost, empty table, in process ==\n");
-		fprintf(out, "%10s %14s %8s %14s %8s %8s\n", "limit", "poll us", "ns/slot",
-			"close loop us", "ns/slot", "ratio");
-	}
-	for (int k = 0; k < sl->n; k++)
-		fprintf(out, md ? "| %d | %.1f | %.1f | %.1f | %.1f | %.3f |\n"
-				: "%10d %14.1f %8.1f %14.1f %8.1f %8.3f\n",
-			sl->limit[k], sl->poll_us[k], sl->poll_us[k] * 1000 / sl->limit[k],
-			sl->loop_us[k], sl->loop_us[k] * 1000 / sl->limit[k],
-			sl->poll_us[k] / sl->loop_us[k]);
-}
-
-static void print_extrapolation(FILE *out, const struct slots *sl, bool md)
-{
-	if (!sl || !sl->done || sl->n < 2)
-		return;
-	for (int k = 20; k <= 30; k += 10) {
-		double n = (double)(1LL << k);
-		double p = sl->poll_a + sl->poll_b * n, l = sl->loop_a + sl->loop_b * n;
-		if (md)
-			fprintf(out, "| 2^%d (fit) | %.0f | %.1f | %.0f | %.1f | %.3f |\n", k, p,
-				p * 1000 / n, l, l * 1000 / n, p / l);
+	if (md)
+		fprintf(out, "\nPer slot, empty table, in process (median us, ns per slot):\n\n"
+			     "| limit | %s | ns/slot | %s | ns/slot | %s | ns/slot |\n"
+			     "|---:|---:|---:|---:|---:|---:|---:|\n",
+			sl_label[0], sl_label[1], sl_label[2]);
+	else
+		fprintf(out, "\n== per-slot cost, empty table, in process (us, ns/slot) ==\n"
+			     "%10s %28s %20s %20s\n",
+			"limit", sl_label[0], sl_label[1], sl_label[2]);
+	for (int k = 0; k < sl->n + 2; k++) {
+		bool fitted = k >= sl->n;
+		double n = fitted ? (double)(1LL << (k == sl->n ? 20 : 30)) : sl->limit[k];
+		char lim[32];
+		if (fitted)
+			snprintf(lim, sizeof(lim), "2^%d (fit)", k == sl->n ? 20 : 30);
 		else
-			fprintf(out, "%10s %14.0f %8.1f %14.0f %8.1f %8.3f  (fit, extrapolated)\n",
-				k == 20 ? "2^20" : "2^30", p, p * 1000 / n, l, l * 1000 / n, p / l);
+			snprintf(lim, sizeof(lim), "%d", sl->limit[k]);
+		fprintf(out, md ? "| %s |" : "%10s", lim);
+		for (int m = 0; m < N_SL; m++) {
+			double us = fitted ? sl->a[m] + sl->b[m] * n : sl->us[m][k];
+			fprintf(out, md ? " %.1f | %.1f |" : " %19.1f %8.1f", us, us * 1000 / n);
+		}
+		fputc('\n', out);
 	}
 }
 
@@ -1202,48 +1328,44 @@ static void print_sweep(FILE *out, const struct sweep *sw, const struct sweep_sl
 		return;
 	if (md)
 		fprintf(out, "\n**Limit sweep: close_range blocked and no /proc, soft = hard limit "
-			     "set after opening** (median us; in brackets auto / poll below the "
-			     "table size; \"-\": the scan to the limit would miss descriptors above "
-			     "it)\n");
+			     "set after opening** (median us; in brackets auto / the fastest "
+			     "correct reference of the cell; \"-\": the scan to the limit would "
+			     "miss descriptors above it)\n");
 	else
 		fprintf(out, "\n== limit sweep: %s, soft = hard limit set after opening ==\n",
 			env_label[E_BOTH]);
 	for (int k = 0; k < N_SWEEP_FDS; k++) {
 		const struct cell *c0 = sw->c[k][sw->n - 1];
 		if (md)
-			fprintf(out, "\n%s open, table size %d\n\n| limit | floor | auto | poll "
-				     "below table size | poll to max(soft, hard) |\n"
-				     "|---:|---:|---:|---:|---:|\n",
+			fprintf(out, "\n%s open, table size %d\n\n| limit | floor | auto (/ fastest) "
+				     "| close() loop below table size | poll+fcntl below table size "
+				     "| poll+fcntl to max(soft, hard) |\n|---:|---:|---:|---:|---:|---:|\n",
 				fds_label[sweep_fds[k]], c0->table_size);
 		else
-			fprintf(out, "%s open (table size %d)\n%8s %9s %16s %12s %12s %11s %11s\n",
+			fprintf(out, "%s open (table size %d)\n%8s %9s %20s %12s %12s %12s\n",
 				fds_label[sweep_fds[k]], c0->table_size, "limit", "floor us",
-				"auto us (/size)", "size us", "rlimit us", "auto-floor",
-				"rlim-floor");
+				"auto us (/fastest)", "loop size", "poll size", "poll rlimit");
 		for (int i = 0; i < sw->n; i++) {
 			const struct cell *c = sw->c[k][i];
 			if (c->skipped)
 				continue;
 			if (!c->ok) {
-				fprintf(out, md ? "| %d | error: %s | | | |\n" : "%8d ERROR: %s\n",
+				fprintf(out, md ? "| %d | error: %s | | | | |\n" : "%8d ERROR: %s\n",
 					sw->limit[i], c->err);
 				continue;
 			}
 			char rl[32];
+			int b = fastest_correct(c);
 			if (c->runs[S_POLL_RLIMIT])
 				snprintf(rl, sizeof(rl), "%.0f", med_us(c, S_POLL_RLIMIT));
 			else
 				snprintf(rl, sizeof(rl), "-");
-			if (md)
-				fprintf(out, "| %d | %.0f | %.0f (%.3f) | %.0f | %s |\n", sw->limit[i],
-					med_us(c, S_FLOOR), med_us(c, S_AUTO),
-					ratio(c, S_AUTO, S_POLL_SIZE), med_us(c, S_POLL_SIZE), rl);
-			else
-				fprintf(out, "%8d %9.0f %8.0f (%.3f) %12.0f %12s %11.0f %11.0f\n",
-					sw->limit[i], med_us(c, S_FLOOR), med_us(c, S_AUTO),
-					ratio(c, S_AUTO, S_POLL_SIZE), med_us(c, S_POLL_SIZE), rl,
-					diff_us(c, S_AUTO, S_FLOOR),
-					diff_us(c, S_POLL_RLIMIT, S_FLOOR));
+			fprintf(out,
+				md ? "| %d | %.0f | %.0f (%.3f) | %.0f | %.0f | %s |\n"
+				   : "%8d %9.0f %12.0f (%.3f) %12.0f %12.0f %12s\n",
+				sw->limit[i], med_us(c, S_FLOOR), med_us(c, S_AUTO),
+				b >= 0 ? ratio(c, S_AUTO, b) : NAN, med_us(c, S_LOOP_SIZE),
+				med_us(c, S_POLL_SIZE), rl);
 		}
 		if (sweep_first(sw, k) > sw->limit[0])
 			fprintf(out, md ? "\nNot below a limit of %d: %s.\n" : "  not below %d: %s\n",
@@ -1252,8 +1374,8 @@ static void print_sweep(FILE *out, const struct sweep *sw, const struct sweep_sl
 		if (ss && ss->done) {
 			if (md)
 				fprintf(out, "\nIn process, finding them only (median us): auto's bound "
-					     "(`fd_bound_get`) and a poll scan below it, against a poll "
-					     "scan below max(soft, hard)\n\n| limit | auto: bound | auto us "
+					     "(`fd_bound_get`) and a poll + fcntl scan below it, against a "
+					     "poll + fcntl scan below max(soft, hard)\n\n| limit | auto: bound | auto us "
 					     "| scan to limit us (found) |\n|---:|---:|---:|---:|\n");
 			else
 				fprintf(out, "  in process, finding only: %8s %6s %9s %14s\n", "limit",
@@ -1274,7 +1396,7 @@ static void print_sweep(FILE *out, const struct sweep *sw, const struct sweep_sl
 					     "(floor %.0f us + fit, extrapolated)\n"
 					   : "  %s: %.3f ns per slot of the limit (fit, in process); whole "
 					     "run at 2^20 %.0f us, at 2^30 %.0f us (floor %.0f + fit)\n",
-					j ? "poll scan to max(soft, hard)" : "auto", b * 1000, w20, w30,
+					j ? "poll + fcntl scan to max(soft, hard)" : "auto", b * 1000, w20, w30,
 					fl);
 			}
 		}
@@ -1295,14 +1417,14 @@ static void print_targets(FILE *out, bool md)
 		missed += !met && !isnan(t->value);
 		measured += !isnan(t->value);
 		fprintf(out, md ? "| %s | %.3f | %s %.2f | %s |\n" : "%-78s %7.3f  %s %.2f  %s\n",
-			t->what, t->value, t->at_least ? ">=" : "<=", t->limit, isnan(t->value) ? "not measured" : met ? "met" : "MISSED");
+			t->what, t->value, t->at_least ? ">=" : "<=", t->limit, isnan(t->value) ? "not measured" : met ? "met" : "not met");
 	}
 	if (!md)
 		fprintf(out, "%d of %d measured targets met\n", measured - missed, measured);
 }
 
 static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
-			   const struct slots *sl, const struct finding *fi,
+			   const struct slots *sl, struct finding *const fi[FIND_POINTS],
 			   const struct sweep *sw, const struct sweep_slots *ss, int reps)
 {
 	FILE *out = fopen(path, "we");
@@ -1312,10 +1434,14 @@ static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
 		return;
 	}
 	print_machine(out, true);
-	fprintf(out, "\nMedian microseconds per fork + exec + wait of `WRAPPER /bin/true`, %d "
-		     "rounds, 20000 descriptor limit; in brackets the median per-round ratio to "
-		     "the wrapper that closes nothing.\n",
-		reps);
+	double load[3] = { NAN, NAN, NAN };
+	getloadavg(load, 3);
+	fprintf(out, "\nMedian microseconds per fork + exec + wait of `WRAPPER /bin/true` (%s), "
+		     "%d rounds, 20000 descriptor limit; in brackets the median per-round ratio "
+		     "to the wrapper that closes nothing.  Load average at the end: %.2f %.2f "
+		     "%.2f.\n",
+		g_cpu ? "the child's CPU time, user + system" : "wall clock", reps, load[0],
+		load[1], load[2]);
 	for (int e = 0; e < N_ENVS; e++) {
 		fprintf(out, "\n**%s**\n\n| wrapper |", env_label[e]);
 		for (int f = 0; f < N_FDS; f++)
@@ -1325,17 +1451,23 @@ static void write_markdown(const char *path, struct cell *cells[N_ENVS][N_FDS],
 			fprintf(out, "---:|");
 		fprintf(out, "\n");
 		for (int s = 0; s < N_SUBJ; s++) {
-			if (!cells[e][0]->runs[s])
+			bool shown = false;
+			for (int f = 0; f < N_FDS; f++)
+				shown = shown || cells[e][f]->runs[s];
+			if (!shown)
 				continue;
 			fprintf(out, "| %s |", subj[s].label);
 			for (int f = 0; f < N_FDS; f++)
-				fprintf(out, " %.0f (%.2f) |", med_us(cells[e][f], s),
-					ratio(cells[e][f], s, S_FLOOR));
+				if (cells[e][f]->runs[s])
+					fprintf(out, " %.0f (%.2f) |", med_us(cells[e][f], s),
+						ratio(cells[e][f], s, S_FLOOR));
+				else
+					fprintf(out, " - |");
 			fprintf(out, "\n");
 		}
 	}
+	print_correctness(out, cells, true);
 	print_slots(out, sl, true);
-	print_extrapolation(out, sl, true);
 	print_finding(out, fi, true);
 	print_sweep(out, sw, ss, true);
 	print_targets(out, true);
@@ -1425,13 +1557,13 @@ int main(int argc, char *argv[])
 	const char *md = NULL, *svg = NULL;
 	int reps = 101;
 	unsigned env_mask = 0, fds_mask = 0;
-	bool sweep_only = false;
+	bool sweep_only = false, dentry_only = false, check_only = false;
 	struct rlimit rl;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: bench CLOSEFDS BENCHREF [--static CLOSEFDS_STATIC] [--reps N] [--markdown FILE] [--svg FILE]\n"
 				"             [--env plain|eperm|noproc|both]... [--fds 0|10|1000|10000]...\n"
-				"             [--sweep] [--true PATH]\n");
+				"             [--sweep] [--dentry] [--check] [--cpu] [--true PATH]\n");
 		return 2;
 	}
 	g_closefds = argv[1];
@@ -1441,6 +1573,12 @@ int main(int argc, char *argv[])
 			reps = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--sweep") == 0)
 			sweep_only = true;
+		else if (strcmp(argv[i], "--cpu") == 0)
+			g_cpu = true;
+		else if (strcmp(argv[i], "--check") == 0)
+			check_only = true;
+		else if (strcmp(argv[i], "--dentry") == 0)
+			dentry_only = sweep_only = true;
 		else if (strcmp(argv[i], "--static") == 0 && i + 1 < argc)
 			g_closefds_static = argv[++i];
 		else if (strcmp(argv[i], "--markdown") == 0 && i + 1 < argc)
@@ -1480,8 +1618,12 @@ int main(int argc, char *argv[])
 		close(fd);
 
 	print_machine(stdout, false);
-	printf("# closefds %s, %d rounds per cell, A/B interleaved, limit %d\n", g_closefds, reps,
-	       limit);
+	double load[3] = { NAN, NAN, NAN };
+	getloadavg(load, 3);
+	printf("# closefds %s, %d rounds per cell, A/B interleaved, limit %d; whole runs timed by "
+	       "%s; load average %.2f %.2f %.2f at the start\n",
+	       g_closefds, reps, limit, g_cpu ? "the child's CPU time" : "the wall clock", load[0],
+	       load[1], load[2]);
 	fflush(stdout);
 	struct cell *cells[N_ENVS][N_FDS];
 	bool ok = true;
@@ -1491,7 +1633,7 @@ int main(int argc, char *argv[])
 				cells[e][f] = cell_skipped();
 				continue;
 			}
-			cells[e][f] = cell_measure((enum env_id)e, (enum fds_id)f, reps, limit, 0);
+			cells[e][f] = cell_measure((enum env_id)e, (enum fds_id)f, check_only ? 0 : reps, limit, 0);
 			if (!cells[e][f]) {
 				fprintf(stderr, "bench: mmap/fork: %s\n", strerror(errno));
 				return 1;
@@ -1502,22 +1644,41 @@ int main(int argc, char *argv[])
 		}
 	bool all = !env_mask && !fds_mask && !sweep_only;
 	int sweep_reps = 2 * reps < MAX_REPS ? 2 * reps : MAX_REPS;
-	struct sweep *sw = all || sweep_only ? sweep_measure(sweep_reps, limit, &ok) : NULL;
+	struct sweep *sw = all || (sweep_only && !dentry_only)
+				   ? sweep_measure(check_only ? 0 : sweep_reps, limit, &ok)
+				   : NULL;
+	if (check_only) {
+		int n = 0;
+		for (int e = 0; e < N_ENVS; e++)
+			for (int f = 0; f < N_FDS; f++)
+				n += !cells[e][f]->skipped;
+		for (int k = 0; k < N_SWEEP_FDS && sw; k++)
+			for (int i = 0; i < sw->n; i++)
+				n += !sw->c[k][i]->skipped;
+		printf("%d cells checked: %s\n", n,
+		       ok ? "every subject left the descriptor set it should"
+			  : "FAILED, see above");
+		return ok ? 0 : 1;
+	}
 	struct sweep_slots *ss = sw ? sweep_slots_measure(reps < 51 ? reps : 51, limit, sw) : NULL;
 	if (sw && (!ss || !ss->done)) {
 		fprintf(stderr, "bench: the in-process limit sweep failed\n");
 		ok = false;
 	}
 	struct slots *sl = all ? slots_measure(reps < 51 ? reps : 51, limit) : NULL;
-	struct finding *fi = all ? finding_measure(reps < 51 ? reps : 51, limit, 10000) : NULL;
-	if (all && (!fi || !fi->done)) {
-		fprintf(stderr, "bench: the finding measurement failed\n");
-		ok = false;
+	struct finding *fi[FIND_POINTS] = { NULL };
+	for (int k = 0; k < FIND_POINTS && (all || dentry_only); k++) {
+		fi[k] = finding_measure(reps < 51 ? reps : 51, limit, find_counts[k]);
+		if (!fi[k] || !fi[k]->done) {
+			fprintf(stderr, "bench: the finding measurement failed (%d open)\n",
+				find_counts[k]);
+			ok = false;
+		}
 	}
-	evaluate(cells, sl, fi, sw, ss);
+	evaluate(cells, sw, ss);
 	print_cells(stdout, cells);
+	print_correctness(stdout, cells, false);
 	print_slots(stdout, sl, false);
-	print_extrapolation(stdout, sl, false);
 	print_finding(stdout, fi, false);
 	print_sweep(stdout, sw, ss, false);
 	print_targets(stdout, false);
