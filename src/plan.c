@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "listen_select.h"
 
 void plan_init(struct plan *p)
 {
@@ -24,6 +25,8 @@ void plan_free(struct plan *p)
 	fd_set_free(&p->keep);
 	free(p->moves);
 	free(p->ops);
+	free(p->listen);
+	free(p->fd_args);
 	env_change_free(&p->env);
 	plan_init(p);
 }
@@ -40,7 +43,7 @@ static int cmp_move_by_target(const void *a, const void *b)
 /* LISTEN_FDNAMES for --listen-fd: the inherited names when --listen-fds kept
  * descriptors (LISTEN_FDNAMES as given if it has one name per descriptor,
  * else "unknown" each), then one name per --listen-fd. */
-static char *listen_names(const struct plan *p, const struct options *o, const char *inherited)
+static char *listen_names(const struct plan *p, const char *inherited)
 {
 	size_t fields = 1, len = 0;
 
@@ -50,8 +53,8 @@ static char *listen_names(const struct plan *p, const struct options *o, const c
 	if (!inherited || fields != (size_t)p->listen_inherited)
 		inherited = NULL;
 	len = inherited ? strlen(inherited) + 1 : (size_t)p->listen_inherited * 8;
-	for (size_t i = 0; i < o->n_listen; i++)
-		len += (o->listen[i].name ? o->listen[i].name_len : 7) + 1;
+	for (size_t i = 0; i < p->n_listen; i++)
+		len += (p->listen[i].name ? p->listen[i].name_len : 7) + 1;
 
 	char *s = malloc(len + 1), *w = s;
 	if (!s)
@@ -62,9 +65,9 @@ static char *listen_names(const struct plan *p, const struct options *o, const c
 	else
 		for (int i = 0; i < p->listen_inherited; i++)
 			w += sprintf(w, "unknown:");
-	for (size_t i = 0; i < o->n_listen; i++) {
-		if (o->listen[i].name)
-			w += sprintf(w, "%.*s:", (int)o->listen[i].name_len, o->listen[i].name);
+	for (size_t i = 0; i < p->n_listen; i++) {
+		if (p->listen[i].name)
+			w += sprintf(w, "%.*s:", (int)p->listen[i].name_len, p->listen[i].name);
 		else
 			w += sprintf(w, "unknown:");
 	}
@@ -82,7 +85,7 @@ static int add_named(struct plan *p, const struct options *o, const struct plan_
 
 	if (fd_set_add_set(named, &o->keep) < 0)
 		goto nomem;
-	if (o->listen_fds) {
+	if (o->listen_fds && !o->listen_fds_names) {
 		if (listen_env_parse(env->listen_pid, env->listen_fds, env->pid, &p->listen_inherited,
 				     err, errlen) < 0)
 			return -1;
@@ -118,11 +121,11 @@ static bool is_replaced(const struct plan *p, int fd)
 static int build_moves(struct plan *p, const struct options *o, const struct fd_set_ranges *named,
 		       char *err, size_t errlen)
 {
-	size_t total = o->n_moves + o->n_listen, n = 0;
+	size_t total = o->n_moves + p->n_listen, n = 0;
 
 	if (total == 0)
 		return 0;
-	if (o->n_listen > (size_t)(INT_MAX - LISTEN_FDS_START - p->listen_inherited)) {
+	if (p->n_listen > (size_t)(INT_MAX - LISTEN_FDS_START - p->listen_inherited)) {
 		snprintf(err, errlen, "too many --listen-fd descriptors");
 		return -1;
 	}
@@ -133,9 +136,9 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 	}
 	if (o->n_moves > 0) /* o->moves is NULL without --pass-fd */
 		memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
-	for (size_t i = 0; i < o->n_listen; i++)
+	for (size_t i = 0; i < p->n_listen; i++)
 		p->moves[o->n_moves + i] = (struct fd_move){
-			.src = o->listen[i].fd,
+			.src = p->listen[i].fd,
 			.dst = LISTEN_FDS_START + p->listen_inherited + (int)i,
 			.listen = true,
 		};
@@ -169,12 +172,12 @@ static int build_listen_env(struct plan *p, const struct options *o, const struc
 {
 	char *names;
 
-	if (o->n_listen == 0)
+	if (p->n_listen == 0 && !o->listen_fds_names)
 		return 0;
-	names = listen_names(p, o, env->listen_fdnames);
+	names = listen_names(p, env->listen_fdnames);
 	if (!names)
 		return -1;
-	int a = asprintf(&p->env.listen_env[0], "%d", p->listen_inherited + (int)o->n_listen);
+	int a = asprintf(&p->env.listen_env[0], "%d", p->listen_inherited + (int)p->n_listen);
 	int b = asprintf(&p->env.listen_env[1], "%ld", (long)env->pid);
 	int c = asprintf(&p->env.listen_env[2], "%s", names);
 	free(names);
@@ -216,7 +219,7 @@ static int build_env_truth(struct plan *p, const struct options *o, const struct
 
 	fd_set_init(&unchanged);
 	r = unchanged_set(p, named, &unchanged);
-	if (r == 0 && o->n_listen == 0)
+	if (r == 0 && p->n_listen == 0 && !o->listen_fds_names)
 		p->env.unset_listen = listen_env_stale(env->listen_pid, env->listen_fds, env->pid,
 						       &unchanged, &p->env.listen_bad_fd) > 0;
 	for (size_t i = 0; i < 3 && r >= 0; i++)
@@ -224,6 +227,61 @@ static int build_env_truth(struct plan *p, const struct options *o, const struct
 				       &p->env.makeflags[i], &p->env.jobserver_bad_fd[i]);
 	fd_set_free(&unchanged);
 	return r < 0 ? r : 0;
+}
+
+/* p->listen: the descriptors --listen-fds=NAME chooses (listen_select.c),
+ * then the --listen-fd items. */
+static int build_listen_list(struct plan *p, const struct options *o, const struct plan_env *env,
+			     char *err, size_t errlen)
+{
+	struct listen_fd *sel = NULL;
+	size_t n_sel = 0;
+
+	if (o->listen_fds_names) {
+		int r = listen_select(o->listen_fds_names, env->listen_pid, env->listen_fds,
+				      env->listen_fdnames, env->pid, &sel, &n_sel, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (n_sel + o->n_listen == 0)
+		return 0;
+	p->listen = malloc((n_sel + o->n_listen) * sizeof(*p->listen));
+	if (!p->listen) {
+		free(sel);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (n_sel > 0)
+		memcpy(p->listen, sel, n_sel * sizeof(*sel));
+	if (o->n_listen > 0)
+		memcpy(p->listen + n_sel, o->listen, o->n_listen * sizeof(*o->listen));
+	p->n_listen = n_sel + o->n_listen;
+	free(sel);
+	return 0;
+}
+
+/* Descriptors that COMMAND's arguments name by path (fdargs.c) are kept,
+ * unless --no-keep-fd-args, or a move puts another descriptor at that
+ * number (then the path names what the move put there, as asked). */
+static int add_fd_args(struct plan *p, const struct options *o, const struct plan_env *env,
+		       struct fd_set_ranges *named, char *err, size_t errlen)
+{
+	if (o->no_keep_fd_args || !o->command)
+		return 0;
+	int n = fdargs_collect(o->command, env->pid, &p->fd_args);
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->n_fd_args = (size_t)n;
+	for (size_t i = 0; i < p->n_fd_args; i++) {
+		int fd = p->fd_args[i].fd;
+		if (!is_replaced(p, fd) && fd_set_add(named, fd, fd) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 int plan_build(struct plan *p, const struct options *o, const struct plan_env *env, char *err,
@@ -235,7 +293,9 @@ int plan_build(struct plan *p, const struct options *o, const struct plan_env *e
 	p->opts = o;
 	fd_set_init(&named);
 	if ((r = add_named(p, o, env, &named, err, errlen)) < 0 ||
-	    (r = build_moves(p, o, &named, err, errlen)) < 0)
+	    (r = build_listen_list(p, o, env, err, errlen)) < 0 ||
+	    (r = build_moves(p, o, &named, err, errlen)) < 0 ||
+	    (r = add_fd_args(p, o, env, &named, err, errlen)) < 0)
 		goto out;
 	if ((r = fd_set_add(&p->keep, 0, 2)) == 0)
 		r = fd_set_add_set(&p->keep, &named);
