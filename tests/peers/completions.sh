@@ -4,10 +4,11 @@
 # as the next word, COMMAND after "--", and after COMMAND its own
 # completions rather than closefds's options.  Each shell that is not
 # installed is skipped with the reason.  TAP output.
-# Usage: completions.sh SOURCE_ROOT
+# Usage: completions.sh SOURCE_ROOT [BUILD_ROOT]
 # shellcheck disable=SC2016 # single-quoted scripts are for the inner shells
 set -u
 completions=$1/contrib/completions
+build=${2:-}
 here=$(dirname "$0")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -111,6 +112,22 @@ if command -v zsh >/dev/null 2>&1 && zsh -fc 'zmodload zsh/zpty' 2>/dev/null && 
 	has "zsh: ls -- gives ls's options, not closefds's" "$(zcomp 'closefds ls --')" --all --keep-fd
 else
 	skip "zsh completion" "zsh (with zsh/zpty) or timeout is not installed (Debian package zsh)"
+fi
+
+# --- where meson installs them: under the prefix closefds goes to ---------
+# (bash-completion's .pc file names /usr/share whatever the prefix.)
+if [ -n "$build" ] && command -v meson >/dev/null 2>&1 &&
+	installed=$(meson introspect --installed "$build" 2>/dev/null | tr ',' '\n'); then
+	prefix=$(printf '%s\n' "$installed" | sed -n 's|.*: "\(/.*\)/bin/closefds"}*$|\1|p')
+	dests=$(printf '%s\n' "$installed" | sed -n 's|.*contrib/completions/[^"]*": "\([^"]*\)"}*$|\1|p')
+	outside=$(printf '%s\n' "$dests" | grep -v "^$prefix/")
+	if [ -n "$prefix" ] && [ "$(printf '%s\n' "$dests" | grep -c .)" -eq 3 ] && [ -z "$outside" ]; then
+		ok "meson installs the three completions under the prefix $prefix"
+	else
+		not_ok "completions installed under the prefix" "prefix '$prefix'" "completions: $dests"
+	fi
+else
+	skip "completions installed under the prefix" "no build directory given, or meson introspect failed"
 fi
 
 tap_done
