@@ -75,8 +75,18 @@ EOF' dash "$closefds" "$tmp/a.sorted" "$tmp/b" >"$tmp/out" 2>"$tmp/err"
 	else
 		not_ok "dash here-document" "status $status" "$(cat "$tmp/out" "$tmp/err")"
 	fi
+	# The man page's example, as written there.
+	bindir=$(cd "$(dirname "$closefds")" && pwd)
+	(cd "$tmp" && PATH="$bindir:$PATH" dash -c 'sort b | closefds -- diff /dev/fd/3 /dev/fd/0 3<a.sorted') >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 1 ] && cmp -s "$tmp/out" "$tmp/want"; then
+		ok "dash: sort b | closefds -- diff /dev/fd/3 /dev/fd/0 3<a.sorted"
+	else
+		not_ok "dash: the man page's example" "status $status" "$(cat "$tmp/out" "$tmp/err")"
+	fi
 else
 	skip "dash here-document" "dash is not installed"
+	skip "dash: the man page's example" "dash is not installed"
 fi
 
 # --- the argument forms -----------------------------------------------------
