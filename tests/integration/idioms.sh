@@ -127,6 +127,17 @@ else
 	not_ok "/dev/fd/9 not open" "status $status" "$(cat "$tmp/err")"
 fi
 
+# --- --verbose: "1 descriptor", and where to see which ---------------------
+# A clean table first (the outer closefds), then one descriptor to close.
+for m in poll close_range; do
+	"$closefds" -- sh -c 'exec 5</dev/null; exec "$1" -v --method="$2" -- true' sh "$closefds" "$m" 2>"$tmp/err"
+	if grep -Eq "^closefds: method [^ ]+ closed 1 descriptor in [0-9]+ us.*; --list shows which\$" "$tmp/err"; then
+		ok "--verbose --method=$m: 'closed 1 descriptor', '--list shows which'"
+	else
+		not_ok "--verbose --method=$m wording" "$(cat "$tmp/err")"
+	fi
+done
+
 # --- --null -------------------------------------------------------------------
 # COMMAND's 0, 1, 2 as it sees them: the file and the access mode (from
 # /proc/self/fdinfo flags: 0 read-only, 1 write-only, 2 read-write).
