@@ -17,8 +17,8 @@
  * INT_MAX descriptors, and each chosen one costs memory here. */
 #define LISTEN_SELECT_MAX 65536
 
-/* The next item of a list separated by sep: [*s, *s + *len); false at the
- * end.  *next is where the following item starts (NULL after the last). */
+/* The item of a list separated by sep that starts at *s: *len is its length
+ * (up to sep or the end).  False when *s is NULL: the list is over. */
 static bool next_item(const char **s, size_t *len, char sep)
 {
 	if (!*s)
@@ -45,7 +45,7 @@ static bool name_in_list(const char *arg, size_t upto, const char *name, size_t 
 
 int listen_select_parse(const char *arg, char *err, size_t errlen)
 {
-	const char *s = arg;
+	const char *s = arg; /* NULL (plain --listen-fds): nothing to check */
 	size_t len;
 
 	while (next_item(&s, &len, ',')) {

@@ -11,7 +11,8 @@
 #include "options.h"
 
 /* Check the list: non-empty names, each a valid descriptor name
- * (listen_name_valid), none twice.  Returns 0 or -1 with a message. */
+ * (listen_name_valid), none twice.  arg NULL (plain --listen-fds) is fine.
+ * Returns 0 or -1 with a message. */
 int listen_select_parse(const char *arg, char *err, size_t errlen);
 
 /* The descriptors whose LISTEN_FDNAMES entry is one of the names, for the

@@ -260,9 +260,9 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			break;
 		case OPT_LISTEN_FDS:
 			o->listen_fds = true;
-			if (optarg && (r = listen_select_parse(optarg, err, errlen)) < 0)
+			o->listen_fds_names = optarg; /* NULL: all of them */
+			if ((r = listen_select_parse(optarg, err, errlen)) < 0)
 				return r;
-			o->listen_fds_names = optarg;
 			break;
 		case OPT_LISTEN_FD:
 			if ((r = parse_listen_fd(o, optarg, err, errlen)) < 0)
