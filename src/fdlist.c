@@ -99,6 +99,21 @@ static bool is_moved_target(const struct plan *p, int fd)
 	return false;
 }
 
+/* Why a descriptor is kept although no option names it: an argument of
+ * COMMAND names it by path (fdargs.c).  The first such argument. */
+static void print_named_by_arg(FILE *out, const struct plan *p, int fd)
+{
+	if (!fd_set_contains(&p->keep, fd))
+		return;
+	for (size_t i = 0; i < p->n_fd_args; i++)
+		if (p->fd_args[i].fd == fd) {
+			fprintf(out, " (named by argument %d '", p->fd_args[i].argi);
+			errbuf_put(out, p->fd_args[i].arg);
+			fputs("')", out);
+			return;
+		}
+}
+
 static int list_one(int fd, void *arg)
 {
 	struct list_ctx *lc = arg;
@@ -112,6 +127,7 @@ static int list_one(int fd, void *arg)
 	for (size_t i = 0; i < p->n_moves; i++)
 		if (p->moves[i].src == fd && p->moves[i].dst != fd)
 			fprintf(lc->out, " (passed as %d)", p->moves[i].dst);
+	print_named_by_arg(lc->out, p, fd);
 	return end_line(lc->out);
 }
 

@@ -74,9 +74,16 @@ static void read_environment(struct plan_env *env)
 	env->fd_open = fd_open_state;
 }
 
-static const char *plural(unsigned long n)
+static const char *descriptors(unsigned long n)
 {
-	return n == 1 ? "" : "s";
+	return n == 1 ? "descriptor" : "descriptors";
+}
+
+/* The numbers are not kept (the count is all the methods return): say where
+ * to see them. */
+static const char *which_hint(unsigned long n)
+{
+	return n > 0 ? "; --list shows which" : "";
 }
 
 static void report_methods(const struct close_report *rep)
@@ -102,16 +109,16 @@ static void report_methods(const struct close_report *rep)
 				a->name, a->usec);
 		else if (a->deferred)
 			fprintf(stderr,
-				"closefds: method %s closed %lu descriptor%s in %lld us (marked close-on-exec: execve closes them)\n",
-				a->name, closed, plural(closed), a->usec);
+				"closefds: method %s closed %lu %s in %lld us (marked close-on-exec: execve closes them)%s\n",
+				a->name, closed, descriptors(closed), a->usec, which_hint(closed));
 		else if (!a->bounded)
-			fprintf(stderr, "closefds: method %s closed %lu descriptor%s in %lld us\n",
-				a->name, closed, plural(closed), a->usec);
+			fprintf(stderr, "closefds: method %s closed %lu %s in %lld us%s\n", a->name, closed,
+				descriptors(closed), a->usec, which_hint(closed));
 		else
 			fprintf(stderr,
-				"closefds: method %s closed %lu descriptor%s in %lld us (scanned below %d, from %s)\n",
-				a->name, closed, plural(closed), a->usec, rep->bound.limit,
-				fd_bound_source_name(rep->bound.source));
+				"closefds: method %s closed %lu %s in %lld us (scanned below %d, from %s)%s\n",
+				a->name, closed, descriptors(closed), a->usec, rep->bound.limit,
+				fd_bound_source_name(rep->bound.source), which_hint(closed));
 	}
 }
 

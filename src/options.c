@@ -8,6 +8,8 @@
 
 #include "activation.h"
 #include "blocking.h"
+#include "listen_select.h"
+#include "nullfds.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +23,7 @@ void options_init(struct options *o)
 	memset(o, 0, sizeof(*o));
 	fd_set_init(&o->keep);
 	fd_set_init(&o->blocking);
+	fd_set_init(&o->null_fds);
 	o->method = METHOD_AUTO;
 }
 
@@ -28,6 +31,7 @@ void options_free(struct options *o)
 {
 	fd_set_free(&o->keep);
 	fd_set_free(&o->blocking);
+	fd_set_free(&o->null_fds);
 	free(o->keep_single);
 	free(o->moves);
 	free(o->listen);
@@ -159,6 +163,8 @@ enum {
 	OPT_VERIFY,
 	OPT_NOFILE,
 	OPT_BLOCKING,
+	OPT_NO_KEEP_FD_ARGS,
+	OPT_NULL,
 };
 
 static const struct option long_options[] = {
@@ -169,15 +175,38 @@ static const struct option long_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
-	{ "listen-fds", no_argument, NULL, OPT_LISTEN_FDS },
+	{ "listen-fds", optional_argument, NULL, OPT_LISTEN_FDS },
 	{ "listen-fd", required_argument, NULL, OPT_LISTEN_FD },
 	{ "keep-jobserver", no_argument, NULL, OPT_KEEP_JOBSERVER },
 	{ "audit", no_argument, NULL, OPT_AUDIT },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "nofile", required_argument, NULL, OPT_NOFILE },
 	{ "blocking", optional_argument, NULL, OPT_BLOCKING },
+	{ "no-keep-fd-args", no_argument, NULL, OPT_NO_KEEP_FD_ARGS },
+	{ "null", required_argument, NULL, OPT_NULL },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --null replaces 0, 1 or 2: a --pass-fd onto the same one, or --blocking
+ * of it (which would clear the flag on the /dev/null closefds opens, not on
+ * what the caller shares), asks for two things at once. */
+static int null_conflicts(const struct options *o, char *err, size_t errlen)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (!fd_set_contains(&o->null_fds, fd))
+			continue;
+		for (size_t i = 0; i < o->n_moves; i++)
+			if (o->moves[i].dst == fd)
+				return errbuf_set(err, errlen,
+						  "--null and --pass-fd '%d:%d' both replace descriptor %d",
+						  o->moves[i].src, fd, fd);
+		if (fd_set_contains(&o->blocking, fd))
+			return errbuf_set(err, errlen,
+					  "--null and --blocking both name descriptor %d (/dev/null is opened blocking)",
+					  fd);
+	}
+	return 0;
+}
 
 int options_parse(struct options *o, int argc, char *argv[], char *err, size_t errlen)
 {
@@ -207,6 +236,9 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			break;
 		case OPT_LISTEN_FDS:
 			o->listen_fds = true;
+			o->listen_fds_names = optarg; /* NULL: all of them */
+			if ((r = listen_select_parse(optarg, err, errlen)) < 0)
+				return r;
 			break;
 		case OPT_LISTEN_FD:
 			if ((r = parse_listen_fd(o, optarg, err, errlen)) < 0)
@@ -227,6 +259,13 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 			break;
 		case OPT_BLOCKING:
 			if ((r = blocking_parse(optarg, &o->blocking, err, errlen)) < 0)
+				return r;
+			break;
+		case OPT_NO_KEEP_FD_ARGS:
+			o->no_keep_fd_args = true;
+			break;
+		case OPT_NULL:
+			if ((r = nullfds_parse(optarg, &o->null_fds, err, errlen)) < 0)
 				return r;
 			break;
 		case 'l':
@@ -261,6 +300,8 @@ int options_parse(struct options *o, int argc, char *argv[], char *err, size_t e
 	}
 	if (o->audit && o->verify)
 		return errbuf_set(err, errlen, "--audit and --verify cannot be combined (--audit closes nothing)");
+	if ((r = null_conflicts(o, err, errlen)) < 0)
+		return r;
 	if (optind < argc)
 		o->command = &argv[optind];
 	else if (!o->list)

@@ -29,6 +29,9 @@ struct options {
 	enum close_method method;
 	bool list, verbose, help, version;
 	bool listen_fds, keep_jobserver, audit, verify;
+	const char *listen_fds_names; /* --listen-fds=NAME[,NAME]...; NULL: all */
+	bool no_keep_fd_args;      /* --no-keep-fd-args */
+	struct fd_set_ranges null_fds; /* --null: 0, 1, 2 to reopen on /dev/null */
 	struct nofile_request nofile; /* --nofile; nofile.arg NULL if absent */
 	struct fd_set_ranges blocking; /* --blocking */
 	char **command;            /* COMMAND [ARG]..., NULL-terminated; NULL if absent */

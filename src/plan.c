@@ -12,6 +12,7 @@
 #include "activation.h"
 #include "errbuf.h"
 #include "readers.h"
+#include "listen_select.h"
 
 void plan_init(struct plan *p)
 {
@@ -26,6 +27,8 @@ void plan_free(struct plan *p)
 	fd_set_free(&p->keep);
 	free(p->moves);
 	free(p->ops);
+	free(p->listen);
+	free(p->fd_args);
 	env_change_free(&p->env);
 	plan_init(p);
 }
@@ -49,8 +52,8 @@ static int cmp_move_by_target(const void *a, const void *b)
  * as sd_listen_fds_with_names() splits it at every ':', else "unknown"
  * each), then one name per --listen-fd.  0, -1 with a message (too long for
  * execve), or -ENOMEM. */
-static int listen_names(const struct plan *p, const struct options *o, const char *inherited,
-			char **out, char *err, size_t errlen)
+static int listen_names(const struct plan *p, const char *inherited, char **out, char *err,
+			size_t errlen)
 {
 	unsigned long long fields = 1, len = 0;
 
@@ -61,12 +64,12 @@ static int listen_names(const struct plan *p, const struct options *o, const cha
 	if (!inherited || fields != (unsigned long long)p->listen_inherited)
 		inherited = NULL;
 	len = inherited ? strlen(inherited) + 1 : (unsigned long long)p->listen_inherited * 8;
-	for (size_t i = 0; i < o->n_listen; i++)
-		len += (o->listen[i].name ? o->listen[i].name_len : 7) + 1;
+	for (size_t i = 0; i < p->n_listen; i++)
+		len += (p->listen[i].name ? p->listen[i].name_len : 7) + 1;
 	if (len - 1 > LISTEN_FDNAMES_MAX)
 		return errbuf_set(err, errlen,
 				  "--listen-fd: LISTEN_FDNAMES would be %llu bytes (%d inherited descriptors, %zu given), more than execve passes in one variable (%zu)",
-				  len - 1, p->listen_inherited, o->n_listen, LISTEN_FDNAMES_MAX);
+				  len - 1, p->listen_inherited, p->n_listen, LISTEN_FDNAMES_MAX);
 
 	char *s = malloc((size_t)len + 1), *w = s;
 	if (!s)
@@ -77,9 +80,9 @@ static int listen_names(const struct plan *p, const struct options *o, const cha
 	else
 		for (int i = 0; i < p->listen_inherited; i++)
 			w += sprintf(w, "unknown:");
-	for (size_t i = 0; i < o->n_listen; i++) {
-		if (o->listen[i].name)
-			w += sprintf(w, "%.*s:", (int)o->listen[i].name_len, o->listen[i].name);
+	for (size_t i = 0; i < p->n_listen; i++) {
+		if (p->listen[i].name)
+			w += sprintf(w, "%.*s:", (int)p->listen[i].name_len, p->listen[i].name);
 		else
 			w += sprintf(w, "unknown:");
 	}
@@ -99,7 +102,7 @@ static int add_named(struct plan *p, const struct options *o, const struct plan_
 	if (fd_set_add_set(named, &o->keep) < 0)
 		goto nomem;
 	/* Under AT_SECURE nothing is kept on the environment's word. */
-	if (o->listen_fds && !env->secure) {
+	if (o->listen_fds && !o->listen_fds_names && !env->secure) {
 		if (listen_env_parse(env->listen_pid, env->listen_fds, env->pid, &p->listen_inherited,
 				     err, errlen) < 0)
 			return -1;
@@ -135,17 +138,17 @@ static bool is_replaced(const struct plan *p, int fd)
 static int build_moves(struct plan *p, const struct options *o, const struct fd_set_ranges *named,
 		       char *err, size_t errlen)
 {
-	size_t total = o->n_moves + o->n_listen, n = 0;
+	size_t total = o->n_moves + p->n_listen, n = 0;
 
 	if (total == 0)
 		return 0;
 	/* LISTEN_FDS, inherited + n_listen, must stay within what
 	 * sd_listen_fds() takes (the inherited count alone does). */
-	if ((unsigned long long)o->n_listen >
+	if ((unsigned long long)p->n_listen >
 	    (unsigned long long)LISTEN_FDS_MAX - (unsigned long long)p->listen_inherited)
 		return errbuf_set(err, errlen,
 				  "--listen-fd: %zu more after the %d inherited with --listen-fds would make LISTEN_FDS larger than sd_listen_fds() takes (%d)",
-				  o->n_listen, p->listen_inherited, LISTEN_FDS_MAX);
+				  p->n_listen, p->listen_inherited, LISTEN_FDS_MAX);
 	p->moves = malloc(total * sizeof(*p->moves));
 	if (!p->moves) {
 		snprintf(err, errlen, "out of memory");
@@ -153,9 +156,9 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 	}
 	if (o->n_moves > 0) /* o->moves is NULL without --pass-fd */
 		memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
-	for (size_t i = 0; i < o->n_listen; i++)
+	for (size_t i = 0; i < p->n_listen; i++)
 		p->moves[o->n_moves + i] = (struct fd_move){
-			.src = o->listen[i].fd,
+			.src = p->listen[i].fd,
 			.dst = LISTEN_FDS_START + p->listen_inherited + (int)i,
 			.listen = true,
 		};
@@ -191,7 +194,7 @@ static int build_listen_env(struct plan *p, const struct options *o, const struc
 	char *names;
 	int r;
 
-	if (o->n_listen == 0)
+	if (p->n_listen == 0 && !o->listen_fds_names)
 		return 0;
 	/* LISTEN_PID is set anew: a LISTEN_PIDFDID left behind could name
 	 * another process, and systemd 258's sd_listen_fds() would then take
@@ -199,10 +202,9 @@ static int build_listen_env(struct plan *p, const struct options *o, const struc
 	 * needs a pidfd of this process and a kernel with pidfs; without it,
 	 * every reader checks LISTEN_PID alone. */
 	p->env.unset_pidfdid = env->listen_pidfdid != NULL;
-	if ((r = listen_names(p, o, env->secure ? NULL : env->listen_fdnames, &names, err,
-			      errlen)) < 0)
+	if ((r = listen_names(p, env->secure ? NULL : env->listen_fdnames, &names, err, errlen)) < 0)
 		return r;
-	int a = asprintf(&p->env.listen_env[0], "%d", p->listen_inherited + (int)o->n_listen);
+	int a = asprintf(&p->env.listen_env[0], "%d", p->listen_inherited + (int)p->n_listen);
 	int b = asprintf(&p->env.listen_env[1], "%ld", (long)env->pid);
 	int c = asprintf(&p->env.listen_env[2], "%s", names);
 	free(names);
@@ -235,9 +237,9 @@ static int unchanged_set(const struct plan *p, const struct fd_set_ranges *named
 /* Under AT_SECURE: every LISTEN_* goes (--listen-fd sets its own), and
  * every jobserver variable that names a descriptor.  Removing a variable
  * is always safe; trusting one is not. */
-static void build_env_secure(struct plan *p, const struct options *o, const struct plan_env *env)
+static void build_env_secure(struct plan *p, const struct plan_env *env)
 {
-	if (o->n_listen == 0 && (env->listen_pid || env->listen_fds || env->listen_fdnames ||
+	if (p->n_listen == 0 && (env->listen_pid || env->listen_fds || env->listen_fdnames ||
 				 env->listen_pidfdid)) {
 		p->env.unset_listen = true;
 		p->env.listen_bad_fd = ENV_BAD_SECURE;
@@ -260,12 +262,12 @@ static int build_env_truth(struct plan *p, const struct options *o, const struct
 	int r;
 
 	if (env->secure) {
-		build_env_secure(p, o, env);
+		build_env_secure(p, env);
 		return 0;
 	}
 	fd_set_init(&unchanged);
 	r = unchanged_set(p, named, &unchanged);
-	if (r == 0 && o->n_listen == 0)
+	if (r == 0 && p->n_listen == 0 && !o->listen_fds_names)
 		p->env.unset_listen = listen_env_stale(env->listen_pid, env->listen_fds, env->pid,
 						       &unchanged, env->fd_open,
 						       &p->env.listen_bad_fd) > 0;
@@ -278,6 +280,64 @@ static int build_env_truth(struct plan *p, const struct options *o, const struct
 	return r < 0 ? r : 0;
 }
 
+/* p->listen: the descriptors --listen-fds=NAME chooses (listen_select.c),
+ * then the --listen-fd items. */
+static int build_listen_list(struct plan *p, const struct options *o, const struct plan_env *env,
+			     char *err, size_t errlen)
+{
+	struct listen_fd *sel = NULL;
+	size_t n_sel = 0;
+
+	if (o->listen_fds_names) {
+		/* Under AT_SECURE no name is trusted: a name asked for is not there. */
+		int r = env->secure ? listen_select(o->listen_fds_names, NULL, NULL, NULL, env->pid, &sel,
+						    &n_sel, err, errlen)
+				    : listen_select(o->listen_fds_names, env->listen_pid, env->listen_fds,
+						    env->listen_fdnames, env->pid, &sel, &n_sel, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (n_sel + o->n_listen == 0)
+		return 0;
+	p->listen = malloc((n_sel + o->n_listen) * sizeof(*p->listen));
+	if (!p->listen) {
+		free(sel);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (n_sel > 0)
+		memcpy(p->listen, sel, n_sel * sizeof(*sel));
+	if (o->n_listen > 0)
+		memcpy(p->listen + n_sel, o->listen, o->n_listen * sizeof(*o->listen));
+	p->n_listen = n_sel + o->n_listen;
+	free(sel);
+	return 0;
+}
+
+/* Descriptors that COMMAND's arguments name by path (fdargs.c) are kept,
+ * unless --no-keep-fd-args, or a move puts another descriptor at that
+ * number (then the path names what the move put there, as asked). */
+static int add_fd_args(struct plan *p, const struct options *o, const struct plan_env *env,
+		       struct fd_set_ranges *named, char *err, size_t errlen)
+{
+	if (o->no_keep_fd_args || !o->command)
+		return 0;
+	int n = fdargs_collect(o->command, env->pid, &p->fd_args);
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->n_fd_args = (size_t)n;
+	for (size_t i = 0; i < p->n_fd_args; i++) {
+		int fd = p->fd_args[i].fd;
+		if (!is_replaced(p, fd) && fd_set_add(named, fd, fd) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int plan_build(struct plan *p, const struct options *o, const struct plan_env *env, char *err,
 	       size_t errlen)
 {
@@ -287,7 +347,9 @@ int plan_build(struct plan *p, const struct options *o, const struct plan_env *e
 	p->opts = o;
 	fd_set_init(&named);
 	if ((r = add_named(p, o, env, &named, err, errlen)) < 0 ||
-	    (r = build_moves(p, o, &named, err, errlen)) < 0)
+	    (r = build_listen_list(p, o, env, err, errlen)) < 0 ||
+	    (r = build_moves(p, o, &named, err, errlen)) < 0 ||
+	    (r = add_fd_args(p, o, env, &named, err, errlen)) < 0)
 		goto out;
 	if ((r = fd_set_add(&p->keep, 0, 2)) == 0)
 		r = fd_set_add_set(&p->keep, &named);

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "activation.h"
+#include "fdargs.h"
 #include "fdset.h"
 #include "options.h"
 
@@ -38,6 +39,10 @@ struct plan {
 	size_t n_temps;
 	int max_target;             /* highest target, -1 without moves */
 	int listen_inherited;       /* --listen-fds: 3 .. 3+n-1 were passed to us */
+	struct listen_fd *listen;   /* --listen-fds=NAME choices, then --listen-fd items */
+	size_t n_listen;
+	struct fd_arg *fd_args;     /* descriptors COMMAND's arguments name (fdargs.h) */
+	size_t n_fd_args;
 	struct env_change env;      /* what COMMAND's environment must become */
 };
 

@@ -11,6 +11,7 @@
 
 #include "blocking.h"
 #include "nofile.h"
+#include "nullfds.h"
 
 void prepare_init(struct prepare *st)
 {
@@ -76,6 +77,8 @@ int prepare_list(FILE *out, const struct options *o, const struct plan *p,
 	}
 	if ((r = blocking_list(out, &o->blocking, p->moves, p->n_moves)) < 0)
 		return r;
+	if ((r = nullfds_list(out, &o->null_fds)) < 0)
+		return r;
 	return fflush(out) == EOF || ferror(out) ? -EIO : 0;
 }
 
@@ -86,6 +89,10 @@ int prepare_apply(const struct options *o, const struct plan *p, struct prepare 
 
 	if (prepare_check(o, p, true, st, err, errlen) < 0)
 		return -1;
+	/* Before --nofile: opening /dev/null needs a slot below the soft limit. */
+	if ((r = nullfds_apply(&o->null_fds, o->verbose ? stderr : NULL, &bad_fd)) < 0)
+		return errbuf_set(err, errlen, "cannot reopen descriptor %d on /dev/null (--null): %s",
+				  bad_fd, strerror(-r));
 	if (o->nofile.arg && setrlimit(RLIMIT_NOFILE, &st->nofile_want) < 0) {
 		int e = errno;
 		return errbuf_set(err, errlen, "cannot set --nofile '%s' (%llu:%llu)%s: %s", o->nofile.arg,

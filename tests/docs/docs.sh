@@ -32,6 +32,21 @@ for opt in $options; do
 	fi
 done
 
+# Every option --help lists is offered by each shell's completion.
+completions=$root/contrib/completions
+for opt in $options; do
+	name=$(printf '%s' "$opt" | sed 's/^-*//')
+	if [ "${opt#--}" != "$opt" ]; then fish="-l $name( |\$)"; else fish="-s $name( |\$)"; fi
+	b=$(grep -cE -- "(^|[[:space:]'])$opt(=|[[:space:]]|\$|')" "$completions/closefds.bash")
+	f=$(grep -cE -- "$fish" "$completions/closefds.fish")
+	z=$(grep -cE -- "[{,')*]${opt}[+=[,}]" "$completions/_closefds")
+	if [ "$b" -gt 0 ] && [ "$f" -gt 0 ] && [ "$z" -gt 0 ]; then
+		ok "$opt is in the bash, fish and zsh completions"
+	else
+		not_ok "$opt in the completions: bash $b, fish $f, zsh $z"
+	fi
+done
+
 # The README's usage block is --help's option table, line for line.
 help_table=$(printf '%s\n' "$help" | sed -n '/^  -k, --keep-fd/,/^  -V, --version/p')
 readme_table=$(sed -n '/^  -k, --keep-fd/,/^  -V, --version/p' "$readme")

@@ -11,7 +11,10 @@
  *   - the --blocking set is normalized; a --nofile target computed from
  *     several current limits has soft <= hard, 'safe' at most 1024, and
  *     leaves an unnamed limit alone.
- * The raw input also goes to the MAKEFLAGS and LISTEN_* parsers.  Any
+ *   - every descriptor an argument of COMMAND names is kept, --null holds
+ *     only 0, 1, 2.
+ * The raw input also goes to the MAKEFLAGS and LISTEN_* parsers, the
+ * descriptor-path parser and the --listen-fds=NAME list check.  Any
  * violation aborts. */
 #include <limits.h>
 #include <stdint.h>
@@ -19,6 +22,8 @@
 #include <string.h>
 
 #include "activation.h"
+#include "fdargs.h"
+#include "listen_select.h"
 #include "nofile.h"
 #include "errbuf.h"
 #include "options.h"
@@ -168,6 +173,19 @@ static void check_nofile(const struct nofile_request *req)
 	}
 }
 
+/* Every descriptor an argument names is kept (unless --no-keep-fd-args),
+ * and --null names only 0, 1, 2. */
+static void check_fd_args(const struct plan *p, const struct options *o)
+{
+	for (size_t i = 0; i < p->n_fd_args; i++)
+		if (o->no_keep_fd_args || p->fd_args[i].fd <= 2 ||
+		    !fd_set_contains(&p->keep, p->fd_args[i].fd))
+			abort();
+	for (size_t i = 0; i < o->null_fds.n; i++)
+		if (o->null_fds.v[i].lo < 0 || o->null_fds.v[i].hi > 2)
+			abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2], err[ERRBUF_SIZE];
@@ -183,6 +201,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)listen_env_parse("100", buf, 100, &count, err, sizeof(err));
 	(void)listen_name_valid(buf, strlen(buf));
 	check_readers(buf);
+	int fd = -1;
+	if (fdarg_parse(buf, 100, &fd) == 1 && fd < 0)
+		abort();
+	(void)listen_select_parse(buf, err, sizeof(err));
 
 	argv[argc++] = (char *)"closefds";
 	for (char *s = buf; s && argc < MAX_ARGS;) {
@@ -211,6 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!fd_set_contains(&p.keep, 0) || !fd_set_contains(&p.keep, 2))
 				abort();
 			check_schedule(&p);
+			check_fd_args(&p, &o);
 		}
 	}
 	plan_free(&p);

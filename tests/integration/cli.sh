@@ -187,7 +187,7 @@ else
 fi
 
 run -v -- true
-if [ "$status" -eq 0 ] && grep -Eq '^closefds: method [^ ]+ closed [0-9]+ descriptors in [0-9]+ us' "$tmp/err"; then
+if [ "$status" -eq 0 ] && grep -Eq '^closefds: method [^ ]+ closed [0-9]+ descriptors? in [0-9]+ us' "$tmp/err"; then
 	ok "--verbose names the method, the count and the time"
 else
 	not_ok "--verbose" "status $status" "$(cat "$tmp/err")"

@@ -42,7 +42,7 @@ if command -v bash >/dev/null 2>&1; then
 	methods=$(bash -c '. "$1"; COMP_WORDS=(closefds -m ""); COMP_CWORD=2; _closefds; echo "${COMPREPLY[*]}"' bash "$contrib/completions/closefds.bash")
 	# shellcheck disable=SC2016
 	opts=$(bash -c '. "$1"; COMP_WORDS=(closefds --li); COMP_CWORD=1; _closefds; echo "${COMPREPLY[*]}"' bash "$contrib/completions/closefds.bash")
-	if [ "$methods" = "auto close_range proc poll loop" ] && [ "$opts" = "--list --listen-fds --listen-fd=" ]; then
+	if [ "$methods" = "auto close_range proc poll loop" ] && [ "$opts" = "--list --listen-fds --listen-fds= --listen-fd=" ]; then
 		ok "bash completion completes methods and options"
 	else
 		not_ok "bash completion" "after -m: '$methods'" "after --li: '$opts'"
