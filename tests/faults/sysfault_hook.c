@@ -39,54 +39,8 @@
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <unistd.h>
-#if __has_include(<linux/seccomp.h>)
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#else
-/* musl-gcc sees no kernel headers: the few ABI values used here. */
-struct sock_filter {
-	unsigned short code;
-	unsigned char jt, jf;
-	unsigned int k;
-};
-struct sock_fprog {
-	unsigned short len;
-	struct sock_filter *filter;
-};
-struct seccomp_data {
-	int nr;
-	unsigned int arch;
-	unsigned long long instruction_pointer;
-	unsigned long long args[6];
-};
-#define BPF_LD 0x00
-#define BPF_W 0x00
-#define BPF_ABS 0x20
-#define BPF_JMP 0x05
-#define BPF_JEQ 0x10
-#define BPF_JGE 0x30
-#define BPF_K 0x00
-#define BPF_RET 0x06
-#define SECCOMP_MODE_FILTER 2
-#define SECCOMP_RET_ALLOW 0x7fff0000U
-#define SECCOMP_RET_ERRNO 0x00050000U
-#endif
-#ifndef SECCOMP_RET_TRAP
-#define SECCOMP_RET_TRAP 0x00030000U
-#endif
-#ifndef SECCOMP_RET_KILL_PROCESS
-#define SECCOMP_RET_KILL_PROCESS 0x80000000U
-#endif
 
-#if defined(__x86_64__)
-#define HOOK_AUDIT_ARCH 0xc000003eU /* AUDIT_ARCH_X86_64 */
-#elif defined(__i386__)
-#define HOOK_AUDIT_ARCH 0x40000003U /* AUDIT_ARCH_I386 */
-#elif defined(__aarch64__)
-#define HOOK_AUDIT_ARCH 0xc00000b7U /* AUDIT_ARCH_AARCH64 */
-#elif defined(__s390x__)
-#define HOOK_AUDIT_ARCH 0x80000016U /* AUDIT_ARCH_S390X */
-#endif
+#include "seccomp_abi.h"
 
 #define HOOK_EXIT 120
 #define MAX_RULES 8
@@ -216,7 +170,7 @@ void testhook_start(void)
 			hook_fail("at most 8 rules");
 		p = parse_rule(p, &rules[n_rules++]);
 	}
-#ifdef HOOK_AUDIT_ARCH
+#ifdef TL_AUDIT_ARCH
 	struct range ranges[2] = { { (uintptr_t)__executable_start, (uintptr_t)etext } };
 	size_t n_ranges = 1 + vdso_range(&ranges[1]);
 	/* seccomp_data.instruction_pointer is 64 bits; BPF loads 32. */
@@ -230,7 +184,7 @@ void testhook_start(void)
 	size_t n = 0;
 
 	f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, HOOK_AUDIT_ARCH, 1, 0);
+	f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, TL_AUDIT_ARCH, 1, 0);
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 	/* Five instructions per range: on to the next range unless
 	 * lo <= ip < hi, else to the rules, past the ALLOW that follows the
