@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "readers.h"
 
 int listen_env_parse(const char *pid_s, const char *fds_s, pid_t self, int *count, char *err,
@@ -49,18 +50,16 @@ int listen_env_parse(const char *pid_s, const char *fds_s, pid_t self, int *coun
 		return 0;
 	switch (listen_pid_read(pid_s, self)) {
 	case LISTEN_PID_MALFORMED:
-		snprintf(err, errlen, "--listen-fds: invalid LISTEN_PID '%s' (sd_listen_fds() refuses it)",
+		return errbuf_set(err, errlen, "--listen-fds: invalid LISTEN_PID '%s' (sd_listen_fds() refuses it)",
 			 pid_s);
-		return -1;
 	case LISTEN_PID_OTHER:
 		return 0;
 	case LISTEN_PID_OURS:
 		break;
 	}
 	if (listen_fds_read(fds_s, &n) < 0 || n > LISTEN_FDS_MAX) {
-		snprintf(err, errlen, "--listen-fds: invalid LISTEN_FDS '%s' (sd_listen_fds() takes 1 to %d)",
+		return errbuf_set(err, errlen, "--listen-fds: invalid LISTEN_FDS '%s' (sd_listen_fds() takes 1 to %d)",
 			 fds_s, LISTEN_FDS_MAX);
-		return -1;
 	}
 	*count = n;
 	return 0;
@@ -90,9 +89,8 @@ int jobserver_parse(const char *makeflags, int *r, int *w, char *err, size_t err
 		*w = rd.w;
 		return 1;
 	case JOBSERVER_MALFORMED:
-		snprintf(err, errlen, "--keep-jobserver: invalid jobserver in MAKEFLAGS: '%.*s'",
+		return errbuf_set(err, errlen, "--keep-jobserver: invalid jobserver in MAKEFLAGS: '%.*s'",
 			 (int)(rd.end - rd.start), makeflags + rd.start);
-		return -1;
 	case JOBSERVER_NONE:
 	case JOBSERVER_UNKNOWN:
 		break;

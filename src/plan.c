@@ -120,8 +120,7 @@ static int add_named(struct plan *p, const struct options *o, const struct plan_
 	}
 	return 0;
 nomem:
-	snprintf(err, errlen, "out of memory");
-	return -ENOMEM;
+	return errbuf_nomem(err, errlen);
 }
 
 /* True if a move puts another descriptor at fd. */
@@ -151,8 +150,7 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 				  p->n_listen, p->listen_inherited, LISTEN_FDS_MAX);
 	p->moves = malloc(total * sizeof(*p->moves));
 	if (!p->moves) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return errbuf_nomem(err, errlen);
 	}
 	if (o->n_moves > 0) /* o->moves is NULL without --pass-fd */
 		memcpy(p->moves, o->moves, o->n_moves * sizeof(*p->moves));
@@ -169,16 +167,14 @@ static int build_moves(struct plan *p, const struct options *o, const struct fd_
 		if (n > 0 && p->moves[n - 1].dst == mv->dst) {
 			if (p->moves[n - 1].src == mv->src && !p->moves[n - 1].listen && !mv->listen)
 				continue; /* the same --pass-fd twice */
-			snprintf(err, errlen, "descriptor %d is the target of two moves (from %d and %d)",
+			return errbuf_set(err, errlen, "descriptor %d is the target of two moves (from %d and %d)",
 				 mv->dst, p->moves[n - 1].src, mv->src);
-			return -1;
 		}
 		/* A target that is also to be kept as it is: keep the old
 		 * descriptor, or replace it?  Refuse rather than guess. */
 		if (fd_set_contains(named, mv->dst) && (mv->src != mv->dst || mv->listen)) {
-			snprintf(err, errlen, "%s '%d': target %d is also kept as it is (--keep-fd, --listen-fds or --keep-jobserver)",
+			return errbuf_set(err, errlen, "%s '%d': target %d is also kept as it is (--keep-fd, --listen-fds or --keep-jobserver)",
 				 opt, mv->src, mv->dst);
-			return -1;
 		}
 		p->moves[n++] = *mv;
 		if (mv->dst > p->max_target)
@@ -302,8 +298,7 @@ static int build_listen_list(struct plan *p, const struct options *o, const stru
 	p->listen = malloc((n_sel + o->n_listen) * sizeof(*p->listen));
 	if (!p->listen) {
 		free(sel);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return errbuf_nomem(err, errlen);
 	}
 	if (n_sel > 0)
 		memcpy(p->listen, sel, n_sel * sizeof(*sel));
@@ -324,15 +319,13 @@ static int add_fd_args(struct plan *p, const struct options *o, const struct pla
 		return 0;
 	int n = fdargs_collect(o->command, env->pid, &p->fd_args);
 	if (n < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return errbuf_nomem(err, errlen);
 	}
 	p->n_fd_args = (size_t)n;
 	for (size_t i = 0; i < p->n_fd_args; i++) {
 		int fd = p->fd_args[i].fd;
 		if (!is_replaced(p, fd) && fd_set_add(named, fd, fd) < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
+			return errbuf_nomem(err, errlen);
 		}
 	}
 	return 0;

@@ -11,7 +11,7 @@ cd "$root" || exit 1
 
 if command -v cppcheck >/dev/null 2>&1; then
 	if cppcheck --enable=warning,style,performance,portability --inline-suppr \
-		--error-exitcode=1 -q -D__linux__ -DIS_LINUX=1 -DHAVE_SECURE_GETENV=1 \
+		--error-exitcode=1 -q -D__linux__ \
 		-I src --suppress=missingIncludeSystem src/; then
 		echo "static: cppcheck: clean"
 	else
