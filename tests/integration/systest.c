@@ -374,7 +374,7 @@ static int case_setup(void *p)
 		sigemptyset(&sys);
 		sigaddset(&sys, SIGSYS);
 		if (signal(SIGSYS, SIG_IGN) == SIG_ERR || sigprocmask(SIG_BLOCK, &sys, NULL) < 0)
-			return -1;
+			return tl_fail("ignoring and blocking SIGSYS");
 	}
 	return tl_env_apply(sa->env);
 }
@@ -388,15 +388,17 @@ static int case_late(void *p)
 	if (sa->c->soft_limit) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
+			return tl_fail("getrlimit(RLIMIT_NOFILE)");
 		rl.rlim_cur = (rlim_t)sa->c->soft_limit;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
+			return tl_fail("setrlimit(RLIMIT_NOFILE, %d:%llu)", sa->c->soft_limit,
+				       (unsigned long long)rl.rlim_max);
 	}
 	if (sa->c->hard_limit) {
 		struct rlimit rl = { (rlim_t)sa->c->hard_limit, (rlim_t)sa->c->hard_limit };
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
+			return tl_fail("setrlimit(RLIMIT_NOFILE, %d:%d)", sa->c->hard_limit,
+				       sa->c->hard_limit);
 	}
 	/* Fill the table.  For the dynamically linked closefds, free the last
 	 * slot again: the dynamic loader needs one descriptor to load libc, or
@@ -406,7 +408,7 @@ static int case_late(void *p)
 		while ((fd = open("/dev/null", O_RDONLY)) >= 0)
 			last = fd;
 		if (errno != EMFILE || last < 0)
-			return -1;
+			return tl_fail("filling the table: open /dev/null (want EMFILE)");
 		if (!sa->c->static_build)
 			close(last);
 	}
@@ -566,16 +568,21 @@ static void test_argc_zero(const char *closefds)
 	int st;
 
 	snprintf(errfile, sizeof(errfile), "%s/argc0", tl_workdir());
-	pid_t pid = fork();
+	pid_t pid = tl_fork();
 	if (pid == 0) {
 		int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(e, 2);
 		char *argv[] = { NULL };
 		char *envp[] = { (char *)"-k", (char *)"3", NULL };
 		execve(closefds, argv, envp);
+		dprintf(2, "systest: execve %s: %s\n", closefds, strerror(errno));
 		_exit(93);
 	}
-	waitpid(pid, &st, 0);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+		tl_result(false, "argc == 0 is refused with 125");
+		printf("#   %s: %s\n", pid < 0 ? "fork" : "waitpid", strerror(errno));
+		return;
+	}
 	int fd = open(errfile, O_RDONLY);
 	ssize_t n = fd < 0 ? 0 : read(fd, err, sizeof(err) - 1);
 	err[n > 0 ? n : 0] = '\0';
@@ -652,8 +659,8 @@ static int become_nobody(void *p)
 {
 	(void)p;
 	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0)
-		return -1;
-	return setresuid(NOBODY, NOBODY, NOBODY);
+		return tl_fail("setgroups/setresgid %d", NOBODY);
+	return setresuid(NOBODY, NOBODY, NOBODY) < 0 ? tl_fail("setresuid %d", NOBODY) : 0;
 }
 
 /* A copy of path in the work directory, owned by uid, mode 4755. */
@@ -689,15 +696,19 @@ static void test_setuid(const char *closefds, const char *probe)
 		return;
 	}
 	snprintf(ctl, sizeof(ctl), "%s/control", tl_workdir());
-	pid_t pid = fork();
+	pid_t pid = tl_fork();
 	if (pid == 0) {
 		if (become_nobody(NULL) < 0)
 			_exit(91);
 		execl(suid_probe, suid_probe, ctl, (char *)NULL);
+		tl_fail("execl %s", suid_probe);
 		_exit(93);
 	}
 	int st;
-	waitpid(pid, &st, 0);
+	if (pid < 0)
+		tl_fail("fork");
+	else
+		waitpid(pid, &st, 0);
 	struct tl_report *r = &run.after;
 	if (tl_read_report(ctl, r) < 0 || strcmp(r->ids, "65534 0 0 65534 65534 65534") != 0) {
 		char why[256];

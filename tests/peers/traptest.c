@@ -42,11 +42,11 @@ static int setup(void *p)
 		sigemptyset(&s);
 		sigaddset(&s, SIGSYS);
 		if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
-			return -1;
+			return tl_fail("sigprocmask SIG_BLOCK SIGSYS");
 	}
 	if ((sa->caller == SIGSYS_IGNORED || sa->caller == SIGSYS_BOTH) &&
 	    signal(SIGSYS, SIG_IGN) == SIG_ERR)
-		return -1;
+		return tl_fail("signal(SIGSYS, SIG_IGN)");
 	return tl_env_apply(TL_CR_TRAP);
 }
 
@@ -101,13 +101,16 @@ static int kill_while_blocked(const char *closefds, enum caller_sigsys c, char *
 		;
 	if (fcntl(p[1], F_SETFL, 0) < 0)
 		return -1;
-	pid_t pid = fork();
+	pid_t pid = tl_fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		int o = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (o < 0 || dup2(o, 1) < 0 || dup2(p[1], 2) < 0)
+		if (o < 0 || dup2(o, 1) < 0 || dup2(p[1], 2) < 0) {
+			dprintf(o >= 0 ? o : 1, "traptest: %s: %s\n", o < 0 ? "open" : "dup2",
+				strerror(errno));
 			_exit(90);
+		}
 		close(p[0]);
 		if (c == SIGSYS_BLOCKED || c == SIGSYS_BOTH) {
 			sigset_t s;
@@ -119,11 +122,14 @@ static int kill_while_blocked(const char *closefds, enum caller_sigsys c, char *
 			signal(SIGSYS, SIG_IGN);
 		execl(closefds, closefds, "--audit", "--", "grep", "-E", "^(SigPnd|ShdPnd|SigBlk|SigIgn)",
 		      "/proc/self/status", (char *)NULL);
+		printf("traptest: execl %s: %s\n", closefds, strerror(errno));
+		fflush(stdout);
 		_exit(91);
 	}
 	close(p[1]);
-	/* Until closefds sleeps in write(2) on the pipe. */
-	for (int i = 0; i < 200; i++) {
+	/* Until closefds sleeps in write(2) on the pipe: up to 60 s, for a
+	 * loaded machine (a wait, not a timed assertion). */
+	for (int i = 0; i < 6000; i++) {
 		char sp[64], state[512] = "";
 		snprintf(sp, sizeof(sp), "/proc/%d/stat", (int)pid);
 		int f = open(sp, O_RDONLY);
@@ -140,8 +146,9 @@ static int kill_while_blocked(const char *closefds, enum caller_sigsys c, char *
 	while (read(p[0], fill, sizeof(fill)) > 0)
 		;
 	close(p[0]);
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	out[0] = '\0';
 	int f = open(path, O_RDONLY);
 	ssize_t n = f < 0 ? 0 : read(f, out, len - 1);
@@ -230,8 +237,8 @@ int main(int argc, char *argv[])
 		tl_result(ok, "close_range trapped, SIGSYS %s: falls back, exact table, --verbose names the trap",
 		       caller_name[c]);
 		if (!ok)
-			printf("# status %d, probe %s; %s\n# stderr: %s\n", run.status,
-			       run.probe_ran ? "ran" : "did not run", why, run.err);
+			printf("# %sstatus %d, probe %s; %s\n# stderr: %s\n", ran ? "" : "could not run: ",
+			       run.status, run.probe_ran ? "ran" : "did not run", why, run.err);
 		bool blocked = c == SIGSYS_BLOCKED || c == SIGSYS_BOTH;
 		bool ignored = c == SIGSYS_IGNORED || c == SIGSYS_BOTH;
 		ok = ran && run.probe_ran && strcmp(run.after.sigblk, run.before.sigblk) == 0 &&
