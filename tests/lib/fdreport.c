@@ -8,6 +8,9 @@
  *                              descriptor, "env NAME=VALUE" per LISTEN_*
  *   fdreport nonblock FD... -- COMMAND [ARG]...
  *                              set O_NONBLOCK on each FD, then exec COMMAND
+ *   fdreport opath FD PATH -- COMMAND [ARG]...
+ *                              open PATH with O_PATH at FD (inheritable: poll
+ *                              and select cannot see it), then exec COMMAND
  *   fdreport closeloop ROUNDS  time a close() loop from 3 to
  *                              sysconf(_SC_OPEN_MAX) (what many programs do
  *                              before exec): "closeloop openmax N median_us U"
@@ -108,6 +111,25 @@ static int nonblock(int argc, char *argv[])
 	return 127;
 }
 
+static int opath(int argc, char *argv[])
+{
+	if (argc < 6 || strcmp(argv[4], "--") != 0) {
+		fputs("usage: fdreport opath FD PATH -- COMMAND [ARG]...\n", stderr);
+		return 2;
+	}
+	int fd = atoi(argv[2]);
+	int t = open(argv[3], O_PATH | O_CLOEXEC);
+	if (t < 0 || (t != fd && dup2(t, fd) < 0) || (t == fd && fcntl(fd, F_SETFD, 0) < 0)) {
+		perror("fdreport opath");
+		return 2;
+	}
+	if (t != fd)
+		close(t);
+	execvp(argv[5], &argv[5]);
+	perror(argv[5]);
+	return 127;
+}
+
 static long long now_ns(void)
 {
 	struct timespec ts;
@@ -187,13 +209,15 @@ int main(int argc, char *argv[])
 		return report();
 	if (argc >= 2 && strcmp(argv[1], "nonblock") == 0)
 		return nonblock(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "opath") == 0)
+		return opath(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "closeloop") == 0)
 		return closeloop(atoi(argv[2]));
 	if (argc == 2 && strcmp(argv[1], "serve") == 0)
 		return serve();
 	if (argc == 3 && strcmp(argv[1], "connect") == 0)
 		return connect_port(atoi(argv[2]));
-	fputs("usage: fdreport report | nonblock FD... -- COMMAND [ARG]... | closeloop ROUNDS | serve | connect PORT\n",
+	fputs("usage: fdreport report | nonblock FD... -- COMMAND [ARG]... | opath FD PATH -- COMMAND [ARG]... | closeloop ROUNDS | serve | connect PORT\n",
 	      stderr);
 	return 2;
 }
