@@ -218,6 +218,21 @@ static void check_full(void)
 /* fs.nr_open caps the table at a size that is not a power of two: the
  * binary search.  The sysctl is global, so it is lowered only while the
  * child grows its table (this test runs alone: is_parallel false). */
+/* fs.nr_open as it was, put back by a SIGTERM or SIGINT (meson's timeout,
+ * ^C) that comes while it is lowered. */
+static int nr_open_fd = -1;
+static char nr_open_old[32];
+static size_t nr_open_len;
+
+static void restore_nr_open(int sig)
+{
+	if (nr_open_fd >= 0 && lseek(nr_open_fd, 0, SEEK_SET) == 0 &&
+	    write(nr_open_fd, nr_open_old, nr_open_len) < 0)
+		sig = SIGKILL;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void check_nr_open(const char *nr_open, int fd)
 {
 	/* fs.nr_open is one for the whole machine: while it is lowered, every
@@ -262,12 +277,20 @@ static void check_nr_open(const char *nr_open, int fd)
 		a.bound = r;
 		_exit(write(done[1], &a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 2);
 	}
+	memcpy(nr_open_old, old, (size_t)n);
+	nr_open_len = (size_t)n;
+	nr_open_fd = f;
+	signal(SIGTERM, restore_nr_open);
+	signal(SIGINT, restore_nr_open);
 	bool lowered = lseek(f, 0, SEEK_SET) == 0 && write(f, nr_open, strlen(nr_open)) == (ssize_t)strlen(nr_open);
 	char c;
 	if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
 		lowered = false;
 	/* Restore at once, before anything else can grow a table. */
 	bool restored = lseek(f, 0, SEEK_SET) == 0 && write(f, old, (size_t)n) == n;
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	nr_open_fd = -1;
 	struct answer a = { 0 };
 	bool ran = write(go[1], "x", 1) == 1 && read(done[0], &a, sizeof(a)) == (ssize_t)sizeof(a);
 	waitpid(pid, NULL, 0);
