@@ -371,7 +371,10 @@ static void run_one(const struct env_run *er, long k, const struct dcase *cp)
 		t->groups[c.env][c.method][1]++;
 		if (++t->failures <= 10) {
 			describe(&c, desc, sizeof(desc));
-			printf("# case %ld failed (seed %llu): %s\n#   %s\n", k, er->seed, desc, why);
+			printf("# case %ld failed (seed %llu): %s\n", k, er->seed, desc);
+			/* Each line behind "#": stderr text has lines of its own. */
+			for (char *l = strtok(why, "\n"); l; l = strtok(NULL, "\n"))
+				printf("#   %s\n", l);
 		}
 	}
 }

@@ -20,6 +20,17 @@
 
 #include "testlib.h"
 
+/* text as TAP diagnostics: every line behind "#". */
+static void diag_lines(const char *what, const char *text)
+{
+	char copy[8192];
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	printf("# %s:\n", what);
+	for (char *l = strtok(copy, "\n"); l; l = strtok(NULL, "\n"))
+		printf("#   %s\n", l);
+}
+
 enum caller_sigsys { SIGSYS_DEFAULT, SIGSYS_BLOCKED, SIGSYS_IGNORED, SIGSYS_BOTH };
 
 static const char *const caller_name[] = { "default", "blocked", "ignored",
@@ -237,8 +248,11 @@ int main(int argc, char *argv[])
 		tl_result(ok, "close_range trapped, SIGSYS %s: falls back, exact table, --verbose names the trap",
 		       caller_name[c]);
 		if (!ok)
-			printf("# %sstatus %d, probe %s; %s\n# stderr: %s\n", ran ? "" : "could not run: ",
-			       run.status, run.probe_ran ? "ran" : "did not run", why, run.err);
+		{
+			printf("# %sstatus %d, probe %s; %s\n", ran ? "" : "could not run: ", run.status,
+			       run.probe_ran ? "ran" : "did not run", why);
+			diag_lines("stderr", run.err);
+		}
 		bool blocked = c == SIGSYS_BLOCKED || c == SIGSYS_BOTH;
 		bool ignored = c == SIGSYS_IGNORED || c == SIGSYS_BOTH;
 		ok = ran && run.probe_ran && strcmp(run.after.sigblk, run.before.sigblk) == 0 &&
@@ -260,9 +274,10 @@ int main(int argc, char *argv[])
 				   "Function not implemented (a seccomp filter trapped it: SIGSYS)\n";
 		bool ok = ran && run.status == 125 && !run.probe_ran && strcmp(run.err, want) == 0;
 		tl_result(ok, "-m close_range trapped: 125, 'cannot run here' naming the trap, nothing run");
-		if (!ok)
-			printf("# status %d, probe %s, stderr: %s\n", run.status,
-			       run.probe_ran ? "ran" : "did not run", run.err);
+		if (!ok) {
+			printf("# status %d, probe %s\n", run.status, run.probe_ran ? "ran" : "did not run");
+			diag_lines("stderr", run.err);
+		}
 	}
 	test_kill(closefds);
 	tl_cleanup();
