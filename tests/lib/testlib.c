@@ -429,6 +429,9 @@ int tl_env_group(enum tl_env env, void (*fn)(void *arg), void *arg)
 		return -1;
 	}
 	if (pid == 0) {
+		/* Gone with the test (killed by hand or by a timeout), not left
+		 * running its cases. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* /proc hidden once for the group; the seccomp filters of env
 		 * are left to each case's tl_env_apply(). */
 		if (envs[env].proc && hide_proc(envs[env].proc) < 0)
