@@ -111,13 +111,17 @@ static int setup(void *p)
 
 	for (size_t i = 0; i < sizeof(start_table) / sizeof(start_table[0]); i++) {
 		int t = open(start_table[i].path, O_RDONLY);
-		if (t < 0 || dup2(t, start_table[i].fd) < 0 || close(t) < 0)
-			return -1;
+		if (t < 0)
+			return tl_fail("open %s", start_table[i].path);
+		if (dup2(t, start_table[i].fd) < 0 || close(t) < 0)
+			return tl_fail("dup2(%d, %d)", t, start_table[i].fd);
 	}
 	/* close_range and select blocked: the fallbacks, FDSize read from
 	 * /proc/self/status for the bound, the poll scan. */
 	static const enum tl_action block[TL_CALL_COUNT] = { TL_EPERM, TL_EPERM, TL_ALLOW };
-	return sa->blocked ? tl_seccomp(block) : 0;
+	if (sa->blocked && tl_seccomp(block) < 0)
+		return tl_fail("seccomp filter (close_range and select EPERM)");
+	return 0;
 }
 
 /* Exactly 0, 1, 2 (as they were), 5, the moved 6, and 10/11 swapped; with
@@ -319,6 +323,10 @@ int main(int argc, char *argv[])
 			why[0] = '\0';
 			int inj = run_with_fault(closefds, shim, probe, sc, blocked, "none", 0, 1);
 			enum verdict base = inj == 0 ? judge(sc, &run, false, why, sizeof(why)) : WRONG;
+			if (inj < 0)
+				snprintf(why, sizeof(why), "could not run: %s", run.err);
+			else if (inj > 0)
+				snprintf(why, sizeof(why), "the shim injected a fault with FAULT_FUNC=none");
 			bool base_ok = base == (want_refusal ? REFUSED : FELL_BACK);
 			int base_status = run.status;
 			if (!base_ok) {
@@ -350,7 +358,7 @@ int main(int argc, char *argv[])
 								     err, nth);
 						runs++;
 						if (inj < 0) {
-							snprintf(why, sizeof(why), "could not run");
+							snprintf(why, sizeof(why), "could not run: %s", run.err);
 							bad = true;
 							break;
 						}
@@ -420,8 +428,9 @@ int main(int argc, char *argv[])
 		       blocked ? ", close_range and select blocked" : "");
 		if (!ok) {
 			failed++;
-			printf("# fault %s, status %d, probe %s\n", inj == 1 ? "reached" : "not reached",
-			       run.status, run.probe_ran ? "ran" : "did not run");
+			printf("# fault %s, status %d, probe %s, stderr: %s\n",
+			       inj == 1 ? "reached" : inj == 0 ? "not reached" : "could not run", run.status,
+			       run.probe_ran ? "ran" : "did not run", run.err);
 		}
 	}
 	/* A function the shim never failed was not tested: on i386, say,

@@ -1,10 +1,12 @@
 #!/bin/sh
 # cli.sh: the command line as a user meets it: exit codes, messages, --help,
 # --version, option parsing, --list.  TAP output.
-# Usage: cli.sh CLOSEFDS   (CLOSEFDS_TEST_VALGRIND=1: CLOSEFDS runs closefds
-# under valgrind; the tests valgrind itself disturbs are skipped)
+# Usage: cli.sh CLOSEFDS [FDREPORT]   (CLOSEFDS_TEST_VALGRIND=1: CLOSEFDS runs
+# closefds under valgrind; the tests valgrind itself disturbs are skipped.
+# FDREPORT opens O_PATH descriptors for the tests that need one.)
 set -u
 closefds=$1
+fdreport=${2-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=tests/lib/tap.sh
@@ -479,4 +481,54 @@ else
 	skip "(--version)" "/dev/full is not writable here"
 	skip "(--list)" "/dev/full is not writable here"
 fi
+
+# An O_PATH descriptor (poll and select cannot see it: POLLNVAL, as for an
+# empty slot) is as open as any other: --list and --audit show it, -v counts
+# it, with every method; also at 0.
+if [ -z "$fdreport" ]; then
+	skip "O_PATH descriptors in --list, --audit and -v" "no fdreport given"
+else
+	"$fdreport" opath 7 /etc -- "$closefds" --list >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 0 ] && grep -q "^7	close	/etc\$" "$tmp/out"; then
+		ok "--list shows an O_PATH descriptor at 7"
+	else
+		not_ok "--list shows an O_PATH descriptor at 7" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+	fi
+	"$fdreport" opath 7 /etc -- "$closefds" -k 7 --list >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 0 ] && grep -q "^7	keep	/etc\$" "$tmp/out"; then
+		ok "--list shows a kept O_PATH descriptor at 7"
+	else
+		not_ok "--list shows a kept O_PATH descriptor at 7" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+	fi
+	"$fdreport" opath 0 /etc -- "$closefds" --list >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 0 ] && grep -q "^0	keep	/etc\$" "$tmp/out"; then
+		ok "--list shows an O_PATH descriptor at 0"
+	else
+		not_ok "--list shows an O_PATH descriptor at 0" "status $status" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+	fi
+	"$fdreport" opath 7 /etc -- "$closefds" --audit -- true >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ "$status" -eq 0 ] && grep -qx "closefds: audit: would close 7 /etc" "$tmp/err"; then
+		ok "--audit names an O_PATH descriptor at 7"
+	else
+		not_ok "--audit names an O_PATH descriptor at 7" "status $status" "$(cat "$tmp/err")"
+	fi
+	# -v: one more closed with the O_PATH descriptor than without it.
+	for m in auto close_range proc poll loop; do
+		"$closefds" -v -m "$m" -- true 2>"$tmp/err0" >/dev/null
+		"$fdreport" opath 7 /etc -- "$closefds" -v -m "$m" -- true 2>"$tmp/err" >/dev/null
+		status=$?
+		without=$(sed -n 's/.* closed \([0-9][0-9]*\) descriptor.*/\1/p' "$tmp/err0")
+		with=$(sed -n 's/.* closed \([0-9][0-9]*\) descriptor.*/\1/p' "$tmp/err")
+		if [ "$status" -eq 0 ] && [ -n "$without" ] && [ -n "$with" ] && [ "$with" -eq $((without + 1)) ]; then
+			ok "-v -m $m counts an O_PATH descriptor ($without without it, $with with it)"
+		else
+			not_ok "-v -m $m counts an O_PATH descriptor" "status $status" "without: $(cat "$tmp/err0")" "with: $(cat "$tmp/err")"
+		fi
+	done
+fi
+
 tap_done

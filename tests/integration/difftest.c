@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -92,6 +93,27 @@ static int random_fd(void)
 	}
 }
 
+/* Any kind this machine can open (tl_kind_unavailable: checked once). */
+static enum tl_kind random_kind(void)
+{
+	enum tl_kind k;
+
+	do
+		k = (enum tl_kind)next(TL_KIND_COUNT);
+	while (tl_kind_unavailable(k));
+	return k;
+}
+
+/* The source of a move must be told from every other descriptor by its
+ * identity: a kind with an inode of its own (tl_kind_unique). */
+static void unique_sources(struct dcase *c)
+{
+	for (int m = 0; m < c->n_moves; m++)
+		for (int i = 0; i < c->n_open; i++)
+			while (c->fd[i] == c->src[m] && !tl_kind_unique(c->kind[i]))
+				c->kind[i] = (enum tl_kind)((c->kind[i] + 1) % TL_KIND_COUNT);
+}
+
 /* Mostly an open descriptor; sometimes a standard one or a closed one. */
 static int random_source(const struct dcase *c)
 {
@@ -112,7 +134,7 @@ static void generate(struct dcase *c)
 		if (is_open(c, fd))
 			continue;
 		c->fd[c->n_open] = fd;
-		c->kind[c->n_open] = (enum tl_kind)next(6);
+		c->kind[c->n_open] = random_kind();
 		c->n_open++;
 	}
 	c->n_keep = (int)next(MAX_KEEP + 1);
@@ -144,6 +166,7 @@ static void generate(struct dcase *c)
 			c->dst[i] = next(3) ? 3 + (int)next(60) : top - 1 - (int)next(50);
 		}
 	}
+	unique_sources(c);
 	do
 		c->env = (enum tl_env)next(TL_ENV_COUNT);
 	while ((valgrind && (tl_env_hides_proc(c->env) || tl_env_traps(c->env))) ||
@@ -226,7 +249,7 @@ static void describe(const struct dcase *c, char *buf, size_t len)
 	size_t o = (size_t)snprintf(buf, len, "env '%s', method %s; open:", tl_env_name(c->env),
 				     methods[c->method]);
 	for (int i = 0; i < c->n_open && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, " %d(kind %d)", c->fd[i], c->kind[i]);
+		o += (size_t)snprintf(buf + o, len - o, " %d(%s)", c->fd[i], tl_kind_name(c->kind[i]));
 	for (int i = 0; i < c->n_keep && o < len; i++)
 		o += (size_t)snprintf(buf + o, len - o, " -k %d%s%d", c->keep_lo[i],
 				      c->keep_single[i] ? "" : "-", c->keep_single[i] ? -1 : c->keep_hi[i]);
@@ -250,125 +273,182 @@ static int setup(void *p)
 			return -1;
 	struct rlimit rl = { (rlim_t)c->hard_limit, (rlim_t)c->hard_limit };
 	if (c->hard_limit && setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -1;
+		return tl_fail("setrlimit(RLIMIT_NOFILE, %d:%d)", c->hard_limit, c->hard_limit);
 	return tl_env_apply(c->env);
+}
+
+/* What the runs of every group add up to: in a MAP_SHARED mapping, since
+ * each environment's cases run in a child of their own (tl_env_group). */
+struct totals {
+	int groups[TL_ENV_COUNT][5][2]; /* ran, failed */
+	long refused, matched;
+	int failures;
+};
+
+struct env_run {
+	const char *closefds, *probe;
+	unsigned long long seed;
+	long cases;
+	const struct dcase *all;
+	enum tl_env env;
+	struct totals *t;
+};
+
+static void run_one(const struct env_run *er, long k, const struct dcase *cp)
+{
+	static struct tl_run run;
+	static int want[LIMIT];
+	struct dcase c = *cp;
+	char argbuf[MAX_KEEP + MAX_MOVES + 4][32], why[2048], desc[2048];
+	const char *args[2 * (MAX_KEEP + MAX_MOVES) + 4];
+	size_t a = 0, b = 0;
+
+	if (strcmp(methods[c.method], "auto") != 0) {
+		args[a++] = "-m";
+		args[a++] = methods[c.method];
+	}
+	for (int i = 0; i < c.n_keep; i++) {
+		if (c.keep_single[i])
+			snprintf(argbuf[b], sizeof(argbuf[b]), "%d", c.keep_lo[i]);
+		else
+			snprintf(argbuf[b], sizeof(argbuf[b]), "%d-%d", c.keep_lo[i], c.keep_hi[i]);
+		args[a++] = "-k";
+		args[a++] = argbuf[b++];
+	}
+	for (int i = 0; i < c.n_moves; i++) {
+		snprintf(argbuf[b], sizeof(argbuf[b]), "%d:%d", c.src[i], c.dst[i]);
+		args[a++] = "-p";
+		args[a++] = argbuf[b++];
+	}
+	args[a] = NULL;
+
+	bool must_refuse = model(&c, want);
+	bool ok = true;
+	why[0] = '\0';
+	if (tl_run_closefds(er->closefds, er->probe, args, NULL, setup, NULL, &c, &run) < 0) {
+		snprintf(why, sizeof(why), "could not run the case: %s", run.err);
+		ok = false;
+	} else if (must_refuse) {
+		ok = run.status == 125 && !run.probe_ran;
+		if (!ok)
+			snprintf(why, sizeof(why), "expected a refusal; status %d, probe %s, stderr: %s",
+				 run.status, run.probe_ran ? "ran" : "did not run", run.err);
+	} else if (run.status != 0 || !run.probe_ran) {
+		snprintf(why, sizeof(why), "status %d, probe %s, stderr: %s", run.status,
+			 run.probe_ran ? "ran" : "did not run", run.err);
+		ok = false;
+	} else {
+		int n_want = 0;
+		for (int fd = 0; fd < LIMIT && ok; fd++) {
+			if (want[fd] < 0)
+				continue;
+			n_want++;
+			const char *w = tl_report_identity(&run.before, want[fd]);
+			const char *g = tl_report_identity(&run.after, fd);
+			if (!w || !g || strcmp(w, g) != 0) {
+				snprintf(why, sizeof(why), "descriptor %d: got %s, want that of %d (%s)", fd,
+					 g ? g : "closed", want[fd], w ? w : "?");
+				ok = false;
+			}
+		}
+		if (ok && run.after.n != n_want) {
+			size_t o = (size_t)snprintf(why, sizeof(why), "expected %d descriptors, got %d:",
+						    n_want, run.after.n);
+			for (int i = 0; i < run.after.n && i < 40 && o < sizeof(why); i++)
+				o += (size_t)snprintf(why + o, sizeof(why) - o, " %d", run.after.fd[i]);
+			ok = false;
+		}
+	}
+	if (ok && valgrind && tl_valgrind_report(&run)) {
+		snprintf(why, sizeof(why), "memcheck: %s", run.err);
+		ok = false;
+	}
+	struct totals *t = er->t;
+	t->groups[c.env][c.method][0]++;
+	t->refused += ok && must_refuse;
+	t->matched += ok && !must_refuse;
+	if (!ok) {
+		t->groups[c.env][c.method][1]++;
+		if (++t->failures <= 10) {
+			describe(&c, desc, sizeof(desc));
+			printf("# case %ld failed (seed %llu): %s\n", k, er->seed, desc);
+			/* Each line behind "#": stderr text has lines of its own. */
+			for (char *l = strtok(why, "\n"); l; l = strtok(NULL, "\n"))
+				printf("#   %s\n", l);
+		}
+	}
+}
+
+/* The cases drawn in one environment, in their order. */
+static void run_env(void *p)
+{
+	const struct env_run *er = p;
+
+	for (long k = 0; k < er->cases; k++)
+		if (er->all[k].env == er->env)
+			run_one(er, k, &er->all[k]);
 }
 
 int main(int argc, char *argv[])
 {
-	static struct tl_run run;
-	static int want[LIMIT];
-	char argbuf[MAX_KEEP + MAX_MOVES + 4][32], why[2048], desc[2048];
 	int vg = tl_valgrind_option(&argc, &argv);
 	if (vg < 0)
 		return 0;
 	valgrind = vg > 0;
 	if (valgrind)
 		top = LIMIT - 100;
+	if (argc < 3) {
+		fprintf(stderr, "usage: difftest [--valgrind] CLOSEFDS FDPROBE [CASES [SEED]]\n");
+		return 2;
+	}
 	/* Under an emulator that refuses seccomp filters (qemu-user), no case is
 	 * drawn in an environment that needs one; those groups are skipped. */
 	no_seccomp = tl_emulator() && !tl_seccomp_works();
 	long cases = argc > 3 ? atol(argv[3]) : 2000;
 	unsigned long long seed = argc > 4 ? strtoull(argv[4], NULL, 0)
 					   : (unsigned long long)time(NULL) * 2654435761ULL;
-	int groups[TL_ENV_COUNT][5][2] = { { { 0 } } }; /* ran, failed */
-	long refused = 0, matched = 0;
-	int failures = 0;
+	if (cases < 1)
+		cases = 1;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: difftest [--valgrind] CLOSEFDS FDPROBE [CASES [SEED]]\n");
-		return 2;
-	}
 	printf("# seed %llu, %ld cases (rerun: difftest %sCLOSEFDS FDPROBE %ld %llu)\n", seed, cases,
 	       valgrind ? "--valgrind " : "", cases, seed);
-	rng = seed | 1;
-	for (long k = 0; k < cases; k++) {
-		struct dcase c;
-		const char *args[2 * (MAX_KEEP + MAX_MOVES) + 4];
-		size_t a = 0, b = 0;
-		generate(&c);
-		if (strcmp(methods[c.method], "auto") != 0) {
-			args[a++] = "-m";
-			args[a++] = methods[c.method];
-		}
-		for (int i = 0; i < c.n_keep; i++) {
-			if (c.keep_single[i])
-				snprintf(argbuf[b], sizeof(argbuf[b]), "%d", c.keep_lo[i]);
-			else
-				snprintf(argbuf[b], sizeof(argbuf[b]), "%d-%d", c.keep_lo[i], c.keep_hi[i]);
-			args[a++] = "-k";
-			args[a++] = argbuf[b++];
-		}
-		for (int i = 0; i < c.n_moves; i++) {
-			snprintf(argbuf[b], sizeof(argbuf[b]), "%d:%d", c.src[i], c.dst[i]);
-			args[a++] = "-p";
-			args[a++] = argbuf[b++];
-		}
-		args[a] = NULL;
-
-		bool must_refuse = model(&c, want);
-		bool ok = true;
-		why[0] = '\0';
-		if (tl_run_closefds(argv[1], argv[2], args, NULL, setup, NULL, &c, &run) < 0) {
-			snprintf(why, sizeof(why), "could not run the case");
-			ok = false;
-		} else if (must_refuse) {
-			ok = run.status == 125 && !run.probe_ran;
-			if (!ok)
-				snprintf(why, sizeof(why), "expected a refusal; status %d, probe %s, stderr: %s",
-					 run.status, run.probe_ran ? "ran" : "did not run", run.err);
-		} else if (run.status != 0 || !run.probe_ran) {
-			snprintf(why, sizeof(why), "status %d, probe %s, stderr: %s", run.status,
-				 run.probe_ran ? "ran" : "did not run", run.err);
-			ok = false;
-		} else {
-			int n_want = 0;
-			for (int fd = 0; fd < LIMIT && ok; fd++) {
-				if (want[fd] < 0)
-					continue;
-				n_want++;
-				const char *w = tl_report_identity(&run.before, want[fd]);
-				const char *g = tl_report_identity(&run.after, fd);
-				if (!w || !g || strcmp(w, g) != 0) {
-					snprintf(why, sizeof(why), "descriptor %d: got %s, want that of %d (%s)",
-						 fd, g ? g : "closed", want[fd], w ? w : "?");
-					ok = false;
-				}
-			}
-			if (ok && run.after.n != n_want) {
-				snprintf(why, sizeof(why), "expected %d descriptors, got %d", n_want,
-					 run.after.n);
-				ok = false;
-			}
-		}
-		if (ok && valgrind && tl_valgrind_report(&run)) {
-			snprintf(why, sizeof(why), "memcheck: %s", run.err);
-			ok = false;
-		}
-		groups[c.env][c.method][0]++;
-		refused += ok && must_refuse;
-		matched += ok && !must_refuse;
-		if (!ok) {
-			groups[c.env][c.method][1]++;
-			if (++failures <= 10) {
-				describe(&c, desc, sizeof(desc));
-				printf("# case %ld failed (seed %llu): %s\n#   %s\n", k, seed, desc, why);
-			}
-		}
+	for (int k = 0; k < TL_KIND_COUNT; k++)
+		if (tl_kind_unavailable((enum tl_kind)k))
+			printf("# kind %s is not drawn here: %s\n", tl_kind_name((enum tl_kind)k),
+			       tl_kind_unavailable((enum tl_kind)k));
+	/* Every case drawn first, in order (the seed gives the same cases), then
+	 * run grouped by environment: one mount namespace per environment. */
+	struct dcase *all = calloc((size_t)cases, sizeof(*all));
+	struct totals *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!all || t == MAP_FAILED) {
+		printf("Bail out! no memory for %ld cases\n", cases);
+		return 1;
 	}
-	int t = 0;
+	memset(t, 0, sizeof(*t));
+	rng = seed | 1;
+	for (long k = 0; k < cases; k++)
+		generate(&all[k]);
+	struct env_run er = { argv[1], argv[2], seed, cases, all, TL_PLAIN, t };
+	bool group_died = false;
+	for (int e = 0; e < TL_ENV_COUNT; e++) {
+		er.env = (enum tl_env)e;
+		group_died |= tl_env_group(er.env, run_env, &er) < 0;
+	}
+	int n = 0;
 	printf("1..%d\n", TL_ENV_COUNT * 5);
 	for (int e = 0; e < TL_ENV_COUNT; e++)
 		for (int m = 0; m < 5; m++)
 			if (no_seccomp && tl_env_uses_seccomp((enum tl_env)e))
 				printf("ok %d - %s, %s # SKIP %s refuses seccomp filters (PR_SET_SECCOMP: EINVAL)\n",
-				       ++t, tl_env_name((enum tl_env)e), methods[m], tl_emulator());
+				       ++n, tl_env_name((enum tl_env)e), methods[m], tl_emulator());
 			else
 				printf("%s %d - %s, %s: %d cases, %d differ from the model\n",
-				       groups[e][m][1] ? "not ok" : "ok", ++t, tl_env_name((enum tl_env)e),
-				       methods[m], groups[e][m][0], groups[e][m][1]);
+				       t->groups[e][m][1] ? "not ok" : "ok", ++n, tl_env_name((enum tl_env)e),
+				       methods[m], t->groups[e][m][0], t->groups[e][m][1]);
 	printf("# %ld cases: %ld exact tables, %ld refusals as the model says, %d differ (seed %llu)\n",
-	       cases, matched, refused, failures, seed);
+	       cases, t->matched, t->refused, t->failures, seed);
+	int failures = t->failures + group_died;
+	free(all);
 	tl_cleanup();
 	return failures ? 1 : 0;
 }

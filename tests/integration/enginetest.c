@@ -136,43 +136,50 @@ static int opath_setup(void *p)
 	return tl_env_apply(oa->env);
 }
 
-static void test_opath(void)
+/* The cases of one environment: in a child of tl_env_group(), which hides
+ * /proc once for all of them. */
+static void test_opath_env(void *arg)
 {
 	static const char *const methods[] = { "auto", "close_range", "proc", "poll", "loop" };
 	static struct tl_run run;
+	int env = *(const int *)arg;
 
-	for (int env = 0; env < TL_ENV_COUNT; env++) {
-		for (size_t m = 0; m < 5; m++) {
-			for (int k = 0; k < 2; k++) {
-				struct opath_arg oa = { (enum tl_env)env, k == 1 };
-				const char *args[] = { "-m", methods[m], "-k", "10-1000", NULL };
-				static const int kept[] = { 70, 600 };
-				char why[4096] = "";
-				bool must_refuse =
-					(m == 1 && tl_env_blocks_close_range((enum tl_env)env)) ||
-					(m == 2 && tl_env_hides_proc((enum tl_env)env)) ||
-					(m == 3 && tl_env_blocks_poll((enum tl_env)env));
-				if (k == 0)
-					args[2] = NULL;
-				if (tl_emulator() && tl_env_uses_seccomp((enum tl_env)env) &&
-				    !tl_seccomp_works()) {
-					printf("ok %d - O_PATH [%s, %s] # SKIP %s refuses seccomp filters\n",
-					       ++tl_tap_number, tl_env_name((enum tl_env)env), methods[m],
-					       tl_emulator());
-					continue;
-				}
-				bool ok = tl_run_closefds(closefds, probe, args, NULL, opath_setup, NULL,
-							  &oa, &run) == 0 &&
-					  (must_refuse ? refused(&run, why, sizeof(why))
-						       : exact(&run, kept, k ? 2 : 0, why, sizeof(why)));
-				tl_result(ok, "O_PATH descriptors at 5, 70, 600, 1500 %s [%s, %s]",
-					  k ? "(70 and 600 kept by -k 10-1000)" : "(all closed)",
-					  tl_env_name((enum tl_env)env), methods[m]);
-				if (!ok)
-					diag(why);
+	for (size_t m = 0; m < 5; m++) {
+		for (int k = 0; k < 2; k++) {
+			struct opath_arg oa = { (enum tl_env)env, k == 1 };
+			const char *args[] = { "-m", methods[m], "-k", "10-1000", NULL };
+			static const int kept[] = { 70, 600 };
+			char why[4096] = "";
+			bool must_refuse = (m == 1 && tl_env_blocks_close_range((enum tl_env)env)) ||
+					   (m == 2 && tl_env_hides_proc((enum tl_env)env)) ||
+					   (m == 3 && tl_env_blocks_poll((enum tl_env)env));
+			if (k == 0)
+				args[2] = NULL;
+			if (tl_emulator() && tl_env_uses_seccomp((enum tl_env)env) && !tl_seccomp_works()) {
+				printf("ok %d - O_PATH [%s, %s] # SKIP %s refuses seccomp filters\n",
+				       ++tl_tap_number, tl_env_name((enum tl_env)env), methods[m],
+				       tl_emulator());
+				continue;
 			}
+			bool ran = tl_run_closefds(closefds, probe, args, NULL, opath_setup, NULL, &oa,
+						   &run) == 0;
+			if (!ran)
+				snprintf(why, sizeof(why), "could not run the case: %s", run.err);
+			bool ok = ran && (must_refuse ? refused(&run, why, sizeof(why))
+						      : exact(&run, kept, k ? 2 : 0, why, sizeof(why)));
+			tl_result(ok, "O_PATH descriptors at 5, 70, 600, 1500 %s [%s, %s]",
+				  k ? "(70 and 600 kept by -k 10-1000)" : "(all closed)",
+				  tl_env_name((enum tl_env)env), methods[m]);
+			if (!ok)
+				diag(why);
 		}
 	}
+}
+
+static void test_opath(void)
+{
+	for (int env = 0; env < TL_ENV_COUNT; env++)
+		tl_env_group((enum tl_env)env, test_opath_env, &env);
 }
 
 /* ---- a forged /proc ---- */
@@ -222,8 +229,7 @@ static int forge_setup(void *p)
 	snprintf(to, sizeof(to), "/proc/%d/%s", (int)getpid(), fa->what);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount(from, to, NULL, MS_BIND, NULL) < 0) {
-		dprintf(2, "test setup failed: bind mount %s over %s: %s\n", from, to, strerror(errno));
-		return -1;
+		return tl_fail("bind mount %s over %s (unshare, mount)", from, to);
 	}
 	return tl_env_apply(fa->env);
 }

@@ -40,11 +40,14 @@ struct expect {
 	int from; /* the descriptor of the "before" table whose identity fd has */
 };
 
+#define MAX_PLACE 72
+#define MAX_WANT 72
+
 struct tcase {
 	const char *name;
-	struct placement place[16];
+	struct placement place[MAX_PLACE];
 	const char *args[16];
-	struct expect want[16]; /* besides 0, 1 and 2 */
+	struct expect want[MAX_WANT]; /* besides 0, 1 and 2 */
 	bool refuse;            /* closefds must exit 125 */
 	int soft_limit;         /* lower the soft RLIMIT_NOFILE to this first */
 	int hard_limit;         /* lower soft and hard RLIMIT_NOFILE to this, after placing */
@@ -55,6 +58,7 @@ struct tcase {
 	int close_stdio;        /* bit n: close descriptor n first */
 	bool plain_only;        /* one environment and method is enough */
 	bool needs_proc;        /* in sanitizer builds, skip the environments without /proc */
+	bool nofile;            /* --nofile: COMMAND's soft limit changes */
 };
 
 /* Every kind, at spread numbers: 3, adjacent pairs, 1023/1024 (a table
@@ -188,6 +192,115 @@ static const struct tcase cases[] = {
 	{ .name = "0, 1 and 2 closed", .place = { SPREAD }, .args = { "-k", "3", NULL }, .want = { { 3, 3 } }, .close_stdio = 7 },
 };
 
+/* The kinds matrix: every kind of descriptor this machine can open, each
+ * at a low (3...), a middle (500...) and a high (19950...) number: below
+ * VG_TOP, so that valgrind runs move none of them. */
+#define KIND_LO 3
+#define KIND_MID 500
+#define KIND_HI 19950
+#define N_KIND_CASES 6
+static struct tcase kind_cases[N_KIND_CASES];
+static char kind_lists[4][512], kind_moves[4][32];
+
+static void add_want(struct tcase *c, int fd, int from)
+{
+	size_t n = 0;
+	while (n < MAX_WANT && c->want[n].fd)
+		n++;
+	if (n < MAX_WANT)
+		c->want[n] = (struct expect){ fd, from };
+}
+
+/* The slot of kind in the matrix's rows, or -1 where it cannot be opened
+ * here (said once, at the start). */
+static int kind_slot[TL_KIND_COUNT];
+
+static void make_kind_cases(void)
+{
+	int n = 0;
+	struct placement place[MAX_PLACE] = { { 0, TL_FILE } };
+	size_t np = 0, o[2] = { 0, 0 };
+
+	for (int k = 0; k < TL_KIND_COUNT; k++) {
+		const char *why = tl_kind_unavailable((enum tl_kind)k);
+		kind_slot[k] = why ? -1 : n++;
+		if (why) {
+			printf("# kind %s is not placed here: %s\n", tl_kind_name((enum tl_kind)k), why);
+			continue;
+		}
+		int at[3] = { KIND_LO + kind_slot[k], KIND_MID + kind_slot[k], KIND_HI + kind_slot[k] };
+		for (int r = 0; r < 3; r++)
+			place[np++] = (struct placement){ at[r], (enum tl_kind)k };
+		o[0] += (size_t)snprintf(kind_lists[0] + o[0], sizeof(kind_lists[0]) - o[0], "%s%d",
+					 o[0] ? "," : "", at[0]);
+		o[1] += (size_t)snprintf(kind_lists[1] + o[1], sizeof(kind_lists[1]) - o[1], "%s%d",
+					 o[1] ? "," : "", at[2]);
+	}
+	/* The O_PATH kinds are always there (Linux 2.6.39). */
+	int pf_lo = KIND_LO + kind_slot[TL_PATH_FILE], pf_mid = KIND_MID + kind_slot[TL_PATH_FILE];
+	int pd_mid = KIND_MID + kind_slot[TL_PATH_DIR], pd_hi = KIND_HI + kind_slot[TL_PATH_DIR];
+	struct tcase *c = kind_cases;
+
+	for (int i = 0; i < N_KIND_CASES; i++)
+		memcpy(kind_cases[i].place, place, sizeof(place));
+	c[0].name = "every kind at low, middle and high numbers, nothing kept";
+	c[0].args[0] = NULL;
+
+	c[1].name = "every kind, the low and high ones kept by -k singles";
+	c[1].args[0] = "-k";
+	c[1].args[1] = kind_lists[0];
+	c[1].args[2] = "--keep-fd";
+	c[1].args[3] = kind_lists[1];
+	/* A range of 64 or more: close_range(CLOSE_RANGE_CLOEXEC) over it, then
+	 * FD_CLOEXEC cleared on the open ones, which must all be found. */
+	c[2].name = "every kind, the middle and high ones kept by -k ranges of 64 or more";
+	c[2].args[0] = "-k";
+	c[2].args[1] = "480-560";
+	c[2].args[2] = "-k";
+	c[2].args[3] = "19900-19979";
+	for (int k = 0; k < TL_KIND_COUNT; k++) {
+		if (kind_slot[k] < 0)
+			continue;
+		int lo = KIND_LO + kind_slot[k], mid = KIND_MID + kind_slot[k], hi = KIND_HI + kind_slot[k];
+		add_want(&c[1], lo, lo);
+		add_want(&c[1], hi, hi);
+		add_want(&c[2], mid, mid);
+		add_want(&c[2], hi, hi);
+	}
+	/* O_PATH files and directories have inodes of their own: a move is
+	 * checked by identity. */
+	c[3].name = "O_PATH descriptors moved, and two swapped through a temporary";
+	snprintf(kind_moves[0], sizeof(kind_moves[0]), "%d:30", pf_lo);
+	snprintf(kind_moves[1], sizeof(kind_moves[1]), "%d:1000", pd_hi);
+	snprintf(kind_moves[2], sizeof(kind_moves[2]), "%d:%d", pf_mid, pd_mid);
+	snprintf(kind_moves[3], sizeof(kind_moves[3]), "%d:%d", pd_mid, pf_mid);
+	for (int i = 0; i < 4; i++) {
+		c[3].args[2 * i] = "-p";
+		c[3].args[2 * i + 1] = kind_moves[i];
+	}
+	add_want(&c[3], 30, pf_lo);
+	add_want(&c[3], 1000, pd_hi);
+	add_want(&c[3], pd_mid, pf_mid);
+	add_want(&c[3], pf_mid, pd_mid);
+	/* --nofile: a kept descriptor at or above the new soft limit is an
+	 * error (COMMAND could not use it); one not kept is closed anyway. */
+	snprintf(kind_lists[3], sizeof(kind_lists[3]), "%d", pf_mid);
+	c[4].name = "--nofile=100 with a kept O_PATH descriptor above it";
+	c[4].args[0] = "--nofile=100";
+	c[4].args[1] = "-k";
+	c[4].args[2] = kind_lists[3];
+	c[4].refuse = true;
+	c[4].nofile = true;
+	c[5].name = "--nofile=100, every kind above it closed (O_PATH too)";
+	c[5].args[0] = "--nofile=100";
+	c[5].args[1] = "-k";
+	c[5].args[2] = kind_lists[0];
+	c[5].nofile = true;
+	for (int k = 0; k < TL_KIND_COUNT; k++)
+		if (kind_slot[k] >= 0)
+			add_want(&c[5], KIND_LO + kind_slot[k], KIND_LO + kind_slot[k]);
+}
+
 static const char *const methods[] = { "auto", "close_range", "proc", "poll", "loop" };
 
 /* --valgrind: closefds runs under valgrind memcheck; a memory error or a
@@ -250,7 +363,7 @@ static int case_setup(void *p)
 	for (int i = c->bulk_lo; c->bulk_hi && i <= c->bulk_hi; i++)
 		if (tl_place(TL_DEVNULL, i) < 0)
 			return -1;
-	for (size_t i = 0; i < 16 && c->place[i].fd; i++)
+	for (size_t i = 0; i < MAX_PLACE && c->place[i].fd; i++)
 		if (tl_place(c->place[i].kind, vg_fd(c->place[i].fd)) < 0)
 			return -1;
 	for (int fd = 0; fd <= 2; fd++)
@@ -261,7 +374,7 @@ static int case_setup(void *p)
 		sigemptyset(&sys);
 		sigaddset(&sys, SIGSYS);
 		if (signal(SIGSYS, SIG_IGN) == SIG_ERR || sigprocmask(SIG_BLOCK, &sys, NULL) < 0)
-			return -1;
+			return tl_fail("ignoring and blocking SIGSYS");
 	}
 	return tl_env_apply(sa->env);
 }
@@ -275,15 +388,17 @@ static int case_late(void *p)
 	if (sa->c->soft_limit) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
+			return tl_fail("getrlimit(RLIMIT_NOFILE)");
 		rl.rlim_cur = (rlim_t)sa->c->soft_limit;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
+			return tl_fail("setrlimit(RLIMIT_NOFILE, %d:%llu)", sa->c->soft_limit,
+				       (unsigned long long)rl.rlim_max);
 	}
 	if (sa->c->hard_limit) {
 		struct rlimit rl = { (rlim_t)sa->c->hard_limit, (rlim_t)sa->c->hard_limit };
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return -1;
+			return tl_fail("setrlimit(RLIMIT_NOFILE, %d:%d)", sa->c->hard_limit,
+				       sa->c->hard_limit);
 	}
 	/* Fill the table.  For the dynamically linked closefds, free the last
 	 * slot again: the dynamic loader needs one descriptor to load libc, or
@@ -293,7 +408,7 @@ static int case_late(void *p)
 		while ((fd = open("/dev/null", O_RDONLY)) >= 0)
 			last = fd;
 		if (errno != EMFILE || last < 0)
-			return -1;
+			return tl_fail("filling the table: open /dev/null (want EMFILE)");
 		if (!sa->c->static_build)
 			close(last);
 	}
@@ -307,7 +422,7 @@ static int case_late(void *p)
 static bool refused(const struct tcase *c, const struct tl_run *run, char *why, size_t len)
 {
 	bool stderr_closed = c->close_stdio & 4;
-	for (size_t i = 0; i < 16 && c->want[i].fd; i++)
+	for (size_t i = 0; i < MAX_WANT && c->want[i].fd; i++)
 		stderr_closed |= c->want[i].fd == 2 && c->want[i].from != 2;
 
 	if (run->status == 125 && !run->probe_ran &&
@@ -329,7 +444,8 @@ static bool table_matches(const struct tcase *c, const struct tl_run *run, int l
 	const struct tl_report *b = &run->before, *a = &run->after;
 	char devnull[48];
 	int n_want = 3;
-	int fd_null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* closefds reopens a closed 0, 1 or 2 read-write (fdcheck.c). */
+	int fd_null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	tl_identity(fd_null, devnull, sizeof(devnull));
 	close(fd_null);
@@ -343,7 +459,7 @@ static bool table_matches(const struct tcase *c, const struct tl_run *run, int l
 		const char *got = tl_report_identity(a, fd);
 		/* A move onto a standard stream is checked with c->want. */
 		bool moved = false;
-		for (size_t i = 0; i < 16 && c->want[i].fd; i++)
+		for (size_t i = 0; i < MAX_WANT && c->want[i].fd; i++)
 			moved |= c->want[i].fd == fd;
 		if (!moved && (!want || !got || strcmp(want, got) != 0)) {
 			snprintf(why, len, "descriptor %d is %s, expected %s", fd, got ? got : "closed",
@@ -351,7 +467,7 @@ static bool table_matches(const struct tcase *c, const struct tl_run *run, int l
 			return false;
 		}
 	}
-	for (size_t i = 0; i < 16 && c->want[i].fd; i++) {
+	for (size_t i = 0; i < MAX_WANT && c->want[i].fd; i++) {
 		const char *want = c->want[i].from == DEVNULL_FROM
 					   ? devnull
 					   : tl_report_identity(b, vg_fd(c->want[i].from));
@@ -366,7 +482,7 @@ static bool table_matches(const struct tcase *c, const struct tl_run *run, int l
 	}
 	for (int i = 0; leak_from && i < b->n; i++) {
 		bool wanted = false;
-		for (size_t w = 0; w < 16 && c->want[w].fd; w++)
+		for (size_t w = 0; w < MAX_WANT && c->want[w].fd; w++)
 			wanted |= c->want[w].fd == b->fd[i];
 		if (b->fd[i] < leak_from || wanted)
 			continue;
@@ -406,7 +522,7 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 {
 	static struct tl_run run;
 	const char *args[24];
-	char moved[16][64];
+	char moved[16][256];
 	size_t n = 0;
 	char why[4096] = "";
 	struct setup_arg sa = { c, env };
@@ -428,10 +544,7 @@ static void run_case(const char *closefds, const char *probe, const struct tcase
 	int leak_from = c->hard_limit && tl_env_bound_is_limit(env) ? c->hard_limit : 0;
 	bool ok;
 	if (tl_run_closefds(closefds, probe, args, NULL, case_setup, case_late, &sa, &run) < 0) {
-		snprintf(why, sizeof(why), "could not run: %s", strerror(errno));
-		ok = false;
-	} else if (run.status >= 90 && run.status <= 94 && !run.probe_ran) {
-		snprintf(why, sizeof(why), "test setup failed (%d): %s", run.status, run.err);
+		snprintf(why, sizeof(why), "could not run the case: %s", run.err);
 		ok = false;
 	} else {
 		ok = must_refuse ? refused(c, &run, why, sizeof(why))
@@ -455,16 +568,21 @@ static void test_argc_zero(const char *closefds)
 	int st;
 
 	snprintf(errfile, sizeof(errfile), "%s/argc0", tl_workdir());
-	pid_t pid = fork();
+	pid_t pid = tl_fork();
 	if (pid == 0) {
 		int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(e, 2);
 		char *argv[] = { NULL };
 		char *envp[] = { (char *)"-k", (char *)"3", NULL };
 		execve(closefds, argv, envp);
+		dprintf(2, "systest: execve %s: %s\n", closefds, strerror(errno));
 		_exit(93);
 	}
-	waitpid(pid, &st, 0);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+		tl_result(false, "argc == 0 is refused with 125");
+		printf("#   %s: %s\n", pid < 0 ? "fork" : "waitpid", strerror(errno));
+		return;
+	}
 	int fd = open(errfile, O_RDONLY);
 	ssize_t n = fd < 0 ? 0 : read(fd, err, sizeof(err) - 1);
 	err[n > 0 ? n : 0] = '\0';
@@ -541,8 +659,8 @@ static int become_nobody(void *p)
 {
 	(void)p;
 	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0)
-		return -1;
-	return setresuid(NOBODY, NOBODY, NOBODY);
+		return tl_fail("setgroups/setresgid %d", NOBODY);
+	return setresuid(NOBODY, NOBODY, NOBODY) < 0 ? tl_fail("setresuid %d", NOBODY) : 0;
 }
 
 /* A copy of path in the work directory, owned by uid, mode 4755. */
@@ -578,15 +696,19 @@ static void test_setuid(const char *closefds, const char *probe)
 		return;
 	}
 	snprintf(ctl, sizeof(ctl), "%s/control", tl_workdir());
-	pid_t pid = fork();
+	pid_t pid = tl_fork();
 	if (pid == 0) {
 		if (become_nobody(NULL) < 0)
 			_exit(91);
 		execl(suid_probe, suid_probe, ctl, (char *)NULL);
+		tl_fail("execl %s", suid_probe);
 		_exit(93);
 	}
 	int st;
-	waitpid(pid, &st, 0);
+	if (pid < 0)
+		tl_fail("fork");
+	else
+		waitpid(pid, &st, 0);
 	struct tl_report *r = &run.after;
 	if (tl_read_report(ctl, r) < 0 || strcmp(r->ids, "65534 0 0 65534 65534 65534") != 0) {
 		char why[256];
@@ -626,6 +748,76 @@ static void test_setuid(const char *closefds, const char *probe)
 	       run.after.ids, run.status);
 }
 
+/* Every case, plain and kinds, in the order the plan counts them. */
+static const struct tcase *all[sizeof(cases) / sizeof(cases[0]) + N_KIND_CASES];
+static size_t n_all;
+
+struct env_group {
+	const char *closefds, *probe, *static_closefds, *static_probe;
+	enum tl_env env;
+	bool sanitized;
+};
+
+/* One case in one environment with one method, or its SKIP line. */
+static void run_or_skip(const struct env_group *g, const struct tcase *c, size_t m)
+{
+	enum tl_env env = g->env;
+	const char *emulator = tl_emulator();
+
+	if (valgrind && tl_env_hides_proc(env))
+		printf("ok %d - %s [%s] # SKIP valgrind cannot start without /proc\n", ++tl_tap_number,
+		       c->name, tl_env_name(env));
+	else if (valgrind && tl_env_traps(env))
+		printf("ok %d - %s [%s] # SKIP valgrind itself asserts on a seccomp SIGSYS (m_signals.c, async_signalhandler)\n",
+		       ++tl_tap_number, c->name, tl_env_name(env));
+	else if (valgrind && c->hard_limit)
+		printf("ok %d - %s # SKIP valgrind keeps descriptors of its own below the lowered limit\n",
+		       ++tl_tap_number, c->name);
+	else if (valgrind && (c->soft_limit || c->fill_table || c->static_build))
+		printf("ok %d - %s # SKIP valgrind needs descriptors of its own below the soft limit\n",
+		       ++tl_tap_number, c->name);
+	else if (valgrind && (c->close_stdio & 4))
+		printf("ok %d - %s # SKIP valgrind does not start with stderr closed (exit 127)\n",
+		       ++tl_tap_number, c->name);
+	else if (c->needs_proc && g->sanitized && tl_env_hides_proc(env))
+		printf("ok %d - %s [%s] # SKIP a sanitizer-built probe cannot start with a socket on stderr and no /proc\n",
+		       ++tl_tap_number, c->name, tl_env_name(env));
+	else if (emulator && tl_env_uses_seccomp(env) && !tl_seccomp_works())
+		printf("ok %d - %s [%s, %s] # SKIP %s refuses seccomp filters (PR_SET_SECCOMP: EINVAL)\n",
+		       ++tl_tap_number, c->name, tl_env_name(env), methods[m], emulator);
+	else if (emulator && c->hard_limit && tl_env_hides_proc(env))
+		printf("ok %d - %s [%s, %s] # SKIP under %s the select probe cannot size a table above 512 slots, and without /proc the bound is the limit\n",
+		       ++tl_tap_number, c->name, tl_env_name(env), methods[m], emulator);
+	else if (emulator && c->caller_sigsys)
+		printf("ok %d - %s [%s, %s] # SKIP %s does not carry ignored signals across exec\n",
+		       ++tl_tap_number, c->name, tl_env_name(env), methods[m], emulator);
+	else if (emulator && c->static_build)
+		printf("ok %d - %s [%s, %s] # SKIP %s needs free descriptors of its own to start a program\n",
+		       ++tl_tap_number, c->name, tl_env_name(env), methods[m], emulator);
+	else if (c->static_build && !g->static_closefds)
+		printf("ok %d - %s # SKIP no static build (sanitizers, or no static libc)\n",
+		       ++tl_tap_number, c->name);
+	else
+		run_case(c->static_build ? g->static_closefds : g->closefds,
+			 c->static_build ? g->static_probe : g->probe, c, env, methods[m]);
+}
+
+/* The cases of one environment (tl_env_group: in a child with /proc hidden
+ * once, when env hides it). */
+static void run_group(void *p)
+{
+	const struct env_group *g = p;
+	size_t n_methods = sizeof(methods) / sizeof(methods[0]);
+
+	for (size_t i = 0; i < n_all; i++) {
+		const struct tcase *c = all[i];
+		if (c->plain_only && g->env != TL_PLAIN)
+			continue;
+		for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++)
+			run_or_skip(g, c, m);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	int vg = tl_valgrind_option(&argc, &argv);
@@ -640,7 +832,6 @@ int main(int argc, char *argv[])
 	const char *closefds = argv[1], *probe = argv[2];
 	const char *static_closefds = argc == 5 ? argv[3] : NULL;
 	const char *static_probe = argc == 5 ? argv[4] : NULL;
-	const char *emulator = tl_emulator();
 #ifdef __SANITIZE_ADDRESS__
 	const bool sanitized = true;
 #else
@@ -650,53 +841,22 @@ int main(int argc, char *argv[])
 	size_t planned = 0;
 
 	chmod(tl_workdir(), 01777); /* the probe runs as nobody in the setuid case */
+	make_kind_cases();
+	n_all = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		planned += cases[i].plain_only ? 1 : TL_ENV_COUNT * n_methods;
+		all[n_all++] = &cases[i];
+	for (size_t i = 0; i < N_KIND_CASES; i++)
+		all[n_all++] = &kind_cases[i];
+	for (size_t i = 0; i < n_all; i++)
+		planned += all[i]->plain_only ? 1 : TL_ENV_COUNT * n_methods;
 	printf("1..%zu\n", planned + 1 + 5 + 1 + 3);
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct tcase *c = &cases[i];
-		for (int env = 0; env < (c->plain_only ? 1 : TL_ENV_COUNT); env++) {
-			for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++) {
-				if (valgrind && tl_env_hides_proc((enum tl_env)env))
-					printf("ok %d - %s [%s] # SKIP valgrind cannot start without /proc\n",
-					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env));
-				else if (valgrind && tl_env_traps((enum tl_env)env))
-					printf("ok %d - %s [%s] # SKIP valgrind itself asserts on a seccomp SIGSYS (m_signals.c, async_signalhandler)\n",
-					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env));
-				else if (valgrind && c->hard_limit)
-					printf("ok %d - %s # SKIP valgrind keeps descriptors of its own below the lowered limit\n",
-					       ++tl_tap_number, c->name);
-				else if (valgrind && (c->soft_limit || c->fill_table || c->static_build))
-					printf("ok %d - %s # SKIP valgrind needs descriptors of its own below the soft limit\n",
-					       ++tl_tap_number, c->name);
-				else if (valgrind && (c->close_stdio & 4))
-					printf("ok %d - %s # SKIP valgrind does not start with stderr closed (exit 127)\n",
-					       ++tl_tap_number, c->name);
-				else if (c->needs_proc && sanitized && tl_env_hides_proc((enum tl_env)env))
-					printf("ok %d - %s [%s] # SKIP a sanitizer-built probe cannot start with a socket on stderr and no /proc\n",
-					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env));
-				else if (emulator && tl_env_uses_seccomp((enum tl_env)env) && !tl_seccomp_works())
-					printf("ok %d - %s [%s, %s] # SKIP %s refuses seccomp filters (PR_SET_SECCOMP: EINVAL)\n",
-					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
-				else if (emulator && c->hard_limit && tl_env_hides_proc((enum tl_env)env))
-					printf("ok %d - %s [%s, %s] # SKIP under %s the select probe cannot size a table above 512 slots, and without /proc the bound is the limit\n",
-					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
-				else if (emulator && c->caller_sigsys)
-					printf("ok %d - %s [%s, %s] # SKIP %s does not carry ignored signals across exec\n",
-					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
-				else if (emulator && c->static_build)
-					printf("ok %d - %s [%s, %s] # SKIP %s needs free descriptors of its own to start a program\n",
-					       ++tl_tap_number, c->name, tl_env_name((enum tl_env)env), methods[m], emulator);
-				else if (c->static_build && !static_closefds)
-					printf("ok %d - %s # SKIP no static build (sanitizers, or no static libc)\n",
-					       ++tl_tap_number, c->name);
-				else
-					run_case(c->static_build ? static_closefds : closefds,
-						 c->static_build ? static_probe : probe, c,
-						 (enum tl_env)env, methods[m]);
-			}
-		}
+	/* Grouped by environment: one mount namespace (one unshare) for all
+	 * the cases of an environment that hides /proc. */
+	struct env_group g = { closefds, probe, static_closefds, static_probe, TL_PLAIN, sanitized };
+	for (int env = 0; env < TL_ENV_COUNT; env++) {
+		g.env = (enum tl_env)env;
+		tl_env_group(g.env, run_group, &g);
 	}
 	test_argc_zero(closefds);
 	test_state_unchanged(closefds, probe);

@@ -23,6 +23,9 @@
  *                              as a runtime or an init would), then exec
  *                              COMMAND; FD followed by "p" (7p): O_PATH,
  *                              which poll and select cannot see
+ *   fdreport opath FD PATH -- COMMAND [ARG]...
+ *                              open PATH with O_PATH at FD (inheritable: poll
+ *                              and select cannot see it), then exec COMMAND
  *   fdreport closeloop ROUNDS  time a close() loop from 3 to
  *                              sysconf(_SC_OPEN_MAX) (what many programs do
  *                              before exec): "closeloop openmax N median_us U"
@@ -204,7 +207,8 @@ static int hold(int argc, char *argv[])
 		char *end;
 		int fd = (int)strtol(argv[i], &end, 10);
 		int p = open("/", (*end == 'p' ? O_PATH : O_RDONLY) | O_DIRECTORY | O_CLOEXEC);
-		if (p < 0 || (p != fd && dup2(p, fd) < 0)) {
+		if (p < 0 || (p != fd && dup2(p, fd) < 0) ||
+		    (p == fd && fcntl(fd, F_SETFD, 0) < 0)) {
 			perror("fdreport hold");
 			return 2;
 		}
@@ -217,6 +221,25 @@ static int hold(int argc, char *argv[])
 	}
 	execvp(argv[i + 1], &argv[i + 1]);
 	perror(argv[i + 1]);
+	return 127;
+}
+
+static int opath(int argc, char *argv[])
+{
+	if (argc < 6 || strcmp(argv[4], "--") != 0) {
+		fputs("usage: fdreport opath FD PATH -- COMMAND [ARG]...\n", stderr);
+		return 2;
+	}
+	int fd = atoi(argv[2]);
+	int t = open(argv[3], O_PATH | O_CLOEXEC);
+	if (t < 0 || (t != fd && dup2(t, fd) < 0) || (t == fd && fcntl(fd, F_SETFD, 0) < 0)) {
+		perror("fdreport opath");
+		return 2;
+	}
+	if (t != fd)
+		close(t);
+	execvp(argv[5], &argv[5]);
+	perror(argv[5]);
 	return 127;
 }
 
@@ -305,6 +328,8 @@ int main(int argc, char *argv[])
 		return report(argc == 3 ? argv[2] : NULL);
 	if (argc >= 2 && strcmp(argv[1], "nonblock") == 0)
 		return nonblock(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "opath") == 0)
+		return opath(argc, argv);
 	if (argc == 3 && strcmp(argv[1], "closeloop") == 0)
 		return closeloop(atoi(argv[2]));
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "serve") == 0)
@@ -312,7 +337,7 @@ int main(int argc, char *argv[])
 	if (argc == 3 && strcmp(argv[1], "connect") == 0)
 		return connect_port(atoi(argv[2]));
 	fputs("usage: fdreport [report [FILE]] | nonblock FD... -- COMMAND [ARG]... | hold FD... -- COMMAND [ARG]...\n"
-	      "       | closeloop ROUNDS | serve [FILE] | connect PORT\n",
+	      "       | opath FD PATH -- COMMAND [ARG]... | closeloop ROUNDS | serve [FILE] | connect PORT\n",
 	      stderr);
 	return 2;
 }

@@ -9,7 +9,9 @@ not_ok() { # not_ok NAME [DIAGNOSTIC]...
 	failed=$((failed + 1))
 	echo "not ok $n - $1"
 	shift
-	for line in "$@"; do echo "#   $line"; done
+	# Every line of a diagnostic behind "#": a line of its own would be
+	# TAP meson cannot parse (an ERROR instead of the failure).
+	for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
 }
 tap_done() {
 	echo "1..$n"

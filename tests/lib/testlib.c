@@ -14,17 +14,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+/* The same number on every architecture (the unified table since 5.1). */
 #ifndef __NR_close_range
-#define __NR_close_range 436 /* the same on every architecture */
+#define __NR_close_range 436
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
 #endif
 
 
@@ -231,6 +246,47 @@ const char *tl_emulator(void)
 	return e && *e ? e : NULL;
 }
 
+/* Why a test's child failed before closefds ran: a MAP_SHARED page (no
+ * descriptor: the child's table is what is tested), made by
+ * tl_run_closefds() before its first fork and read by the parent after the
+ * wait.  Set in the child only (in_run_child); elsewhere tl_fail() prints. */
+#define CHILD_WHY_SIZE 1024
+static char *child_why;
+static bool in_run_child;
+
+int tl_fail(const char *fmt, ...)
+{
+	int e = errno;
+	char msg[CHILD_WHY_SIZE - 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (in_run_child && child_why) {
+		/* The first failure is the cause; the callers' are its echoes. */
+		if (!child_why[0])
+			snprintf(child_why, CHILD_WHY_SIZE, "%s: %s", msg, strerror(e));
+	} else {
+		fprintf(stderr, "testlib: %s: %s\n", msg, strerror(e));
+	}
+	errno = e;
+	return -1;
+}
+
+pid_t tl_fork(void)
+{
+	/* Under load fork may fail for a moment (EAGAIN: the process or
+	 * memory limits): wait and try again, up to about 10 s. */
+	for (int i = 0;; i++) {
+		pid_t pid = fork();
+		if (pid >= 0 || errno != EAGAIN || i == 100)
+			return pid;
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 bool tl_seccomp_works(void)
 {
 	static int works = -1;
@@ -239,7 +295,7 @@ bool tl_seccomp_works(void)
 	if (works >= 0)
 		return works;
 	fflush(stdout);
-	pid_t pid = fork();
+	pid_t pid = tl_fork();
 	if (pid < 0)
 		return false;
 	if (pid == 0) {
@@ -253,64 +309,345 @@ bool tl_seccomp_works(void)
 	return works;
 }
 
+/* What the mount namespace of this process does to /proc: 0 nothing (the
+ * one it started in), 1 unmounted, 2 a tmpfs over it.  tl_env_group() sets
+ * it once for a whole group of cases; their children inherit it. */
+static int proc_state;
+
 /* A private mount namespace whose /proc is gone (unmounted) or is an
  * empty tmpfs, as in chroots and sandboxes. */
-static int hide_proc(bool tmpfs)
+static int hide_proc(int how)
 {
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -1;
-	if (tmpfs)
-		return mount("tmpfs", "/proc", "tmpfs", 0, "size=64k");
-	return umount2("/proc", MNT_DETACH);
+	if (unshare(CLONE_NEWNS) < 0)
+		return tl_fail("unshare(CLONE_NEWNS)");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return tl_fail("mount / MS_REC|MS_PRIVATE");
+	if (how == 2 ? mount("tmpfs", "/proc", "tmpfs", 0, "size=64k") < 0
+		     : umount2("/proc", MNT_DETACH) < 0)
+		return tl_fail(how == 2 ? "mount tmpfs on /proc" : "umount2 /proc");
+	proc_state = how;
+	return 0;
 }
 
 int tl_env_apply(enum tl_env env)
 {
 	const struct env_desc *d = &envs[env];
 
-	if (d->proc && hide_proc(d->proc == 2) < 0)
-		return -1;
+	if (d->proc != proc_state) {
+		if (!d->proc)
+			return tl_fail("tl_env_apply(%s): this process has /proc hidden (a group of another environment)",
+				       d->name);
+		if (hide_proc(d->proc) < 0)
+			return -1;
+	}
 	if (d->gvisor)
-		return tl_gvisor_close_range();
-	return tl_env_uses_seccomp(env) ? tl_seccomp(d->act) : 0;
+		return tl_gvisor_close_range() < 0 ? tl_fail("seccomp filter (%s)", d->name) : 0;
+	if (tl_env_uses_seccomp(env) && tl_seccomp(d->act) < 0)
+		return tl_fail("seccomp filter (%s)", d->name);
+	return 0;
+}
+
+int tl_env_group(enum tl_env env, void (*fn)(void *arg), void *arg)
+{
+	struct counters {
+		int number, failures, done;
+	};
+	struct counters *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				  -1, 0);
+	int st;
+
+	if (c == MAP_FAILED) {
+		printf("# tl_env_group(%s): mmap: %s\n", envs[env].name, strerror(errno));
+		return -1;
+	}
+	c->number = tl_tap_number;
+	c->failures = tl_tap_failures;
+	c->done = 0;
+	tl_workdir(); /* made here, so that the children share it and tl_cleanup() removes it */
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = tl_fork();
+	if (pid < 0) {
+		printf("# tl_env_group(%s): fork: %s\n", envs[env].name, strerror(errno));
+		munmap(c, sizeof(*c));
+		return -1;
+	}
+	if (pid == 0) {
+		/* Gone with the test (killed by hand or by a timeout), not left
+		 * running its cases. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* /proc hidden once for the group; the seccomp filters of env
+		 * are left to each case's tl_env_apply(). */
+		if (envs[env].proc && hide_proc(envs[env].proc) < 0)
+			printf("# %s: cannot hide /proc for the group (each case tries again): %s\n",
+			       envs[env].name, strerror(errno));
+		fn(arg);
+		c->number = tl_tap_number;
+		c->failures = tl_tap_failures;
+		c->done = 1;
+		fflush(stdout);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			printf("# tl_env_group(%s): waitpid: %s\n", envs[env].name, strerror(errno));
+			break;
+		}
+	tl_tap_number = c->number;
+	tl_tap_failures = c->failures;
+	int done = c->done;
+	munmap(c, sizeof(*c));
+	if (!done) {
+		/* Died: the lines it printed after its last flush are lost. */
+		printf("# the child running the cases of %s died (wait status %#x)\n", envs[env].name,
+		       (unsigned)st);
+		tl_tap_failures++;
+		return -1;
+	}
+	return 0;
+}
+
+/* The kinds of descriptor the tests place (testlib.h, enum tl_kind).  Kinds
+ * marked "own inode" get a file of their own at every placement (created in
+ * the work directory, then removed), so that a descriptor moved by -p is
+ * told from every other by its identity.  The rest share one inode among
+ * all their placements: /dev/null; the pty master (the ptmx node); epoll,
+ * eventfd, signalfd, timerfd, inotify and io_uring (all on the kernel's one
+ * anonymous inode, anon_inode:[...]); a pidfd (pidfs: one inode a process,
+ * and every pidfd here is of the process itself).  Those are checked where
+ * they stay in place, never as the source of a move. */
+static const struct {
+	const char *name;
+	bool unique;
+} kinds[TL_KIND_COUNT] = {
+	[TL_FILE] = { "file", true },
+	[TL_DIR] = { "directory", true },
+	[TL_DEVNULL] = { "/dev/null", false },
+	[TL_PIPE_R] = { "pipe read end", true },
+	[TL_SOCKPAIR] = { "socketpair", true },
+	[TL_TCP] = { "TCP listening", true },
+	[TL_PATH_FILE] = { "O_PATH file", true },
+	[TL_PATH_DIR] = { "O_PATH directory", true },
+	[TL_PIPE_W] = { "pipe write end", true },
+	[TL_FIFO] = { "FIFO", true },
+	[TL_UNIX] = { "unix stream listening", true },
+	[TL_UDP] = { "UDP", true },
+	[TL_EPOLL] = { "epoll", false },
+	[TL_EVENTFD] = { "eventfd", false },
+	[TL_SIGNALFD] = { "signalfd", false },
+	[TL_TIMERFD] = { "timerfd", false },
+	[TL_INOTIFY] = { "inotify", false },
+	[TL_MEMFD] = { "memfd", true },
+	[TL_PIDFD] = { "pidfd", false },
+	[TL_IO_URING] = { "io_uring", false },
+	[TL_PTY_MASTER] = { "pty master", false },
+	[TL_PTY_SLAVE] = { "pty slave", true },
+};
+
+const char *tl_kind_name(enum tl_kind kind)
+{
+	return kinds[kind].name;
+}
+
+bool tl_kind_unique(enum tl_kind kind)
+{
+	return kinds[kind].unique;
+}
+
+/* A fresh name in the work directory for a file, directory or FIFO of one
+ * placement (removed once it is open). */
+static void fresh_name(char *buf, size_t size)
+{
+	static unsigned counter;
+
+	snprintf(buf, size, "%s/k.%ld.%u", tl_workdir(), (long)getpid(), counter++);
+}
+
+/* What open_kind() failed on, for tl_fail(). */
+static const char *open_step;
+
+static int open_fresh(int flags, bool dir, bool fifo)
+{
+	char path[160];
+	int fd = -1, r, e;
+
+	fresh_name(path, sizeof(path));
+	if (dir) {
+		open_step = "mkdir";
+		r = mkdir(path, 0700);
+	} else if (fifo) {
+		open_step = "mkfifo";
+		r = mkfifo(path, 0600);
+	} else {
+		open_step = "open (create)";
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		r = fd < 0 ? -1 : close(fd);
+	}
+	if (r < 0)
+		return -1;
+	open_step = "open";
+	fd = open(path, flags | O_CLOEXEC);
+	e = errno;
+	if (dir)
+		rmdir(path);
+	else
+		unlink(path);
+	errno = e;
+	return fd;
+}
+
+static int open_pair(int domain, int type, bool second)
+{
+	int p[2];
+
+	open_step = domain == AF_UNIX ? "socketpair" : "pipe2";
+	if ((domain == AF_UNIX ? socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, p) : pipe2(p, O_CLOEXEC)) < 0)
+		return -1;
+	close(p[!second]);
+	return p[second];
+}
+
+static int open_socket(int domain, int type)
+{
+	struct sockaddr_in a;
+	sa_family_t unix_family = AF_UNIX;
+	int s;
+
+	open_step = "socket";
+	s = socket(domain, type | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	open_step = "bind";
+	/* AF_UNIX: autobind (an address of only the family) picks a unique
+	 * abstract name. */
+	int r = domain == AF_UNIX ? bind(s, (struct sockaddr *)&unix_family, sizeof(unix_family))
+				  : bind(s, (struct sockaddr *)&a, sizeof(a));
+	if (r == 0 && type == SOCK_STREAM) {
+		open_step = "listen";
+		r = listen(s, 1);
+	}
+	if (r < 0) {
+		int e = errno;
+		close(s);
+		errno = e;
+		return -1;
+	}
+	return s;
+}
+
+static int open_pty(bool slave)
+{
+	char path[64];
+	unsigned n;
+	int unlock = 0;
+
+	open_step = "open /dev/ptmx";
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || !slave)
+		return m;
+	open_step = "ioctl TIOCSPTLCK/TIOCGPTN";
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0) {
+		int e = errno;
+		close(m);
+		errno = e;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/dev/pts/%u", n);
+	open_step = "open /dev/pts/N";
+	int s = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	int e = errno;
+	close(m);
+	errno = e;
+	return s;
 }
 
 static int open_kind(enum tl_kind kind)
 {
-	int p[2], s;
-	struct sockaddr_in a;
+	sigset_t usr2;
+	unsigned long long uring_params[16] = { 0 }; /* struct io_uring_params: 120 bytes */
 
 	switch (kind) {
 	case TL_FILE:
-		return open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+		return open_fresh(O_RDONLY, false, false);
 	case TL_DIR:
-		return open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return open_fresh(O_RDONLY | O_DIRECTORY, true, false);
+	case TL_PATH_FILE:
+		return open_fresh(O_PATH, false, false);
+	case TL_PATH_DIR:
+		return open_fresh(O_PATH | O_DIRECTORY, true, false);
+	case TL_FIFO:
+		return open_fresh(O_RDWR, false, true);
 	case TL_DEVNULL:
+		open_step = "open /dev/null";
 		return open("/dev/null", O_RDWR | O_CLOEXEC);
 	case TL_PIPE_R:
-		if (pipe2(p, O_CLOEXEC) < 0)
-			return -1;
-		close(p[1]);
-		return p[0];
+		return open_pair(0, 0, false);
+	case TL_PIPE_W:
+		return open_pair(0, 0, true);
 	case TL_SOCKPAIR:
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
-			return -1;
-		close(p[1]);
-		return p[0];
+		return open_pair(AF_UNIX, SOCK_STREAM, false);
 	case TL_TCP:
-		s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (s < 0)
-			return -1;
-		memset(&a, 0, sizeof(a));
-		a.sin_family = AF_INET;
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0) {
-			close(s);
-			return -1;
-		}
-		return s;
+		return open_socket(AF_INET, SOCK_STREAM);
+	case TL_UDP:
+		return open_socket(AF_INET, SOCK_DGRAM);
+	case TL_UNIX:
+		return open_socket(AF_UNIX, SOCK_STREAM);
+	case TL_EPOLL:
+		open_step = "epoll_create1";
+		return epoll_create1(EPOLL_CLOEXEC);
+	case TL_EVENTFD:
+		open_step = "eventfd";
+		return eventfd(0, EFD_CLOEXEC);
+	case TL_SIGNALFD:
+		open_step = "signalfd";
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		return signalfd(-1, &usr2, SFD_CLOEXEC);
+	case TL_TIMERFD:
+		open_step = "timerfd_create";
+		return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	case TL_INOTIFY:
+		open_step = "inotify_init1";
+		return inotify_init1(IN_CLOEXEC);
+	case TL_MEMFD:
+		open_step = "memfd_create";
+		return (int)syscall(__NR_memfd_create, "testlib", 1U /* MFD_CLOEXEC */);
+	case TL_PIDFD:
+		/* Close-on-exec by itself (the kernel's pidfd_open). */
+		open_step = "pidfd_open";
+		return (int)syscall(__NR_pidfd_open, getpid(), 0U);
+	case TL_IO_URING:
+		open_step = "io_uring_setup";
+		return (int)syscall(__NR_io_uring_setup, 1U, uring_params);
+	case TL_PTY_MASTER:
+		return open_pty(false);
+	case TL_PTY_SLAVE:
+		return open_pty(true);
+	case TL_KIND_COUNT:
+		break;
 	}
+	open_step = "open_kind";
+	errno = EINVAL;
 	return -1;
+}
+
+const char *tl_kind_unavailable(enum tl_kind kind)
+{
+	static char why[TL_KIND_COUNT][128];
+	static signed char tried[TL_KIND_COUNT];
+
+	if (!tried[kind]) {
+		int fd = open_kind(kind);
+		tried[kind] = 1;
+		if (fd < 0)
+			snprintf(why[kind], sizeof(why[kind]), "%s: %s", open_step, strerror(errno));
+		else
+			close(fd);
+	}
+	return why[kind][0] ? why[kind] : NULL;
 }
 
 int tl_place(enum tl_kind kind, int fd)
@@ -318,26 +655,38 @@ int tl_place(enum tl_kind kind, int fd)
 	int t = open_kind(kind);
 
 	if (t < 0)
-		return -1;
+		return tl_fail("tl_place(%s, %d): %s", kinds[kind].name, fd, open_step);
 	if (t != fd) {
 		if (dup2(t, fd) < 0) {
+			int e = errno;
 			close(t);
-			return -1;
+			errno = e;
+			return tl_fail("tl_place(%s, %d): dup2(%d, %d)", kinds[kind].name, fd, t, fd);
 		}
 		close(t);
 		return 0; /* dup2 leaves the new descriptor inheritable */
 	}
-	return fcntl(fd, F_SETFD, 0);
+	if (fcntl(fd, F_SETFD, 0) < 0)
+		return tl_fail("tl_place(%s, %d): fcntl F_SETFD", kinds[kind].name, fd);
+	return 0;
 }
 
+/* "dev:ino:ACCESS" with ACCESS r, w, rw or path (O_PATH): fstat and fcntl
+ * both see every kind of file, O_PATH included (poll and select do not). */
 void tl_identity(int fd, char *buf, size_t size)
 {
 	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
 
-	if (fstat(fd, &st) < 0)
+	if (fl < 0 || fstat(fd, &st) < 0) {
 		snprintf(buf, size, "-");
-	else
-		snprintf(buf, size, "%lu:%lu", (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+		return;
+	}
+	const char *acc = (fl & O_PATH)			 ? "path"
+			  : (fl & O_ACCMODE) == O_RDONLY ? "r"
+			  : (fl & O_ACCMODE) == O_WRONLY ? "w"
+							 : "rw";
+	snprintf(buf, size, "%lu:%lu:%s", (unsigned long)st.st_dev, (unsigned long)st.st_ino, acc);
 }
 
 /* A line of /proc/self/status without /proc: the masks from the calls. */
@@ -371,7 +720,7 @@ int tl_write_report(const char *path)
 	gid_t rg, eg, sg;
 
 	if (!buf)
-		return -1;
+		return tl_fail("tl_write_report: malloc");
 	struct rlimit rl;
 	int bound = 65536;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (1 << 20))
@@ -398,20 +747,42 @@ int tl_write_report(const char *path)
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "?");
 	len += (size_t)snprintf(buf + len, cap - len,
-				"ids %u %u %u %u %u %u\nsigign %s\nsigblk %s\ncwd %s\numask %03o\nenv %s\n",
+				"ids %u %u %u %u %u %u\nsigign %s\nsigblk %s\ncwd %s\numask %03o\nenv %s\nend\n",
 				r, e, s, rg, eg, sg, ign, blk, cwd, (unsigned)m, var ? var : "(unset)");
-	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* Written under a temporary name and renamed: a reader never sees half a
+	 * report (a probe killed while writing leaves none). */
+	char tmp[600];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0 && errno == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		/* A soft limit of 3 leaves no slot for the report: raise ours. */
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-			out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+			out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	}
-	int ok = out >= 0 && write(out, buf, len) == (ssize_t)len;
-	if (out >= 0)
-		close(out);
+	if (out < 0) {
+		free(buf);
+		return tl_fail("tl_write_report: open %s", tmp);
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(out, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			close(out);
+			free(buf);
+			return tl_fail("tl_write_report: write %s (%zu of %zu bytes written)", tmp, done, len);
+		}
+		done += (size_t)n;
+	}
 	free(buf);
-	return ok ? 0 : -1;
+	if (close(out) < 0)
+		return tl_fail("tl_write_report: close %s", tmp);
+	if (rename(tmp, path) < 0)
+		return tl_fail("tl_write_report: rename %s", tmp);
+	return 0;
 }
 
 static void copy_field(char *dst, size_t size, const char *src)
@@ -425,10 +796,14 @@ int tl_read_report(const char *path, struct tl_report *rep)
 	FILE *f = fopen(path, "re");
 	char line[1024];
 
+	bool complete = false;
+
 	if (!f)
 		return -1;
 	rep->n = 0;
 	while (fgets(line, sizeof(line), f)) {
+		if (strcmp(line, "end\n") == 0)
+			complete = true;
 		int fd, cloexec;
 		char id[48];
 		if (sscanf(line, "fd %d %47s %d", &fd, id, &cloexec) == 3 && rep->n < TL_MAX_FDS) {
@@ -451,7 +826,9 @@ int tl_read_report(const char *path, struct tl_report *rep)
 		}
 	}
 	fclose(f);
-	return 0;
+	if (!complete)
+		errno = EIO; /* no "end" line: cut short */
+	return complete ? 0 : -1;
 }
 
 const char *tl_report_identity(const struct tl_report *r, int fd)
@@ -578,45 +955,94 @@ int tl_run_closefds(const char *closefds, const char *probe, const char *const *
 	argv[a++] = report;
 	argv[a] = NULL;
 
+	memset(&run->after, 0, sizeof(run->after));
+	memset(&run->before, 0, sizeof(run->before));
+	run->status = -1;
+	run->probe_ran = false;
+	run->setup_failed = false;
+	run->err[0] = '\0';
+	if (!child_why) {
+		void *p = mmap(NULL, CHILD_WHY_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			snprintf(run->err, sizeof(run->err), "testlib: mmap: %s", strerror(errno));
+			return -1;
+		}
+		child_why = p;
+	}
+	child_why[0] = '\0';
 	fflush(stdout);
-	pid_t pid = fork();
-	if (pid < 0)
+	fflush(stderr);
+	pid_t pid = tl_fork();
+	if (pid < 0) {
+		snprintf(run->err, sizeof(run->err), "testlib: fork: %s", strerror(errno));
 		return -1;
+	}
 	if (pid == 0) {
+		/* Every way out before the exec says why (tl_fail). */
+		in_run_child = true;
 		int e = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-		if (e < 0 || dup2(e, 2) < 0)
+		if (e < 0) {
+			tl_fail("open %s", errfile);
 			_exit(90);
+		}
+		if (dup2(e, 2) < 0) {
+			tl_fail("dup2(%d, 2)", e);
+			_exit(90);
+		}
 		close(e);
 		int o = open("/dev/null", O_WRONLY);
-		if (o < 0 || dup2(o, 1) < 0)
+		if (o < 0 || dup2(o, 1) < 0) {
+			tl_fail(o < 0 ? "open /dev/null" : "dup2(%d, 1)", o);
 			_exit(90);
+		}
 		if (o != 1)
 			close(o);
 		if (setup && setup(arg) < 0) {
-			dprintf(2, "test setup failed: %s\n", strerror(errno));
+			tl_fail("the case's setup");
 			_exit(91);
 		}
 		if (tl_write_report(before) < 0)
 			_exit(92);
-		if (late && late(arg) < 0)
+		if (late && late(arg) < 0) {
+			tl_fail("the case's late setup");
 			_exit(94);
+		}
 		extern char **environ;
 		execve(argv[0], (char *const *)argv, envp ? envp : environ);
+		tl_fail("execve %s", argv[0]);
 		_exit(93);
 	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(run->err, sizeof(run->err), "testlib: waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
 	run->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (child_why[0]) {
+		run->setup_failed = true;
+		snprintf(run->err, sizeof(run->err), "test setup failed (status %d): %s", run->status,
+			 child_why);
+		return -1;
+	}
 	slurp(errfile, run->err, sizeof(run->err));
 	if (!tl_wrapper) /* under valgrind its reports are the point */
 		strip_sanitizer_noise(run->err);
 	run->probe_ran = access(report, F_OK) == 0;
-	memset(&run->after, 0, sizeof(run->after));
-	memset(&run->before, 0, sizeof(run->before));
-	if (tl_read_report(before, &run->before) < 0)
+	if (tl_read_report(before, &run->before) < 0) {
+		size_t o = strlen(run->err);
+		snprintf(run->err + o, sizeof(run->err) - o,
+			 "\ntestlib: cannot read the report written before the exec (%s): %s (status %d)",
+			 before, strerror(errno), run->status);
 		return -1;
-	if (run->probe_ran && tl_read_report(report, &run->after) < 0)
+	}
+	if (run->probe_ran && tl_read_report(report, &run->after) < 0) {
+		size_t o = strlen(run->err);
+		snprintf(run->err + o, sizeof(run->err) - o,
+			 "\ntestlib: cannot read the probe's report (%s): %s (status %d)", report,
+			 strerror(errno), run->status);
 		return -1;
+	}
 	return 0;
 }
 

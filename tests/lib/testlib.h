@@ -68,8 +68,9 @@ const char *tl_emulator(void);
  * (tried in a forked child).  qemu-user refuses PR_SET_SECCOMP (EINVAL): a
  * guest filter would apply to qemu's own host calls. */
 bool tl_seccomp_works(void);
-/* Put the calling process in env.  0 or -1 (errno set; ENOSYS: this ABI has
- * no audit arch known to testlib, so no filter can be trusted). */
+/* Put the calling process in env.  0 or -1 (tl_fail; ENOSYS: this ABI has
+ * no audit arch known to testlib, so no filter can be trusted).  /proc is
+ * hidden here unless a tl_env_group() of env already did it. */
 int tl_env_apply(enum tl_env env);
 /* Install a filter doing act[call] to each call, for this process and what
  * it execs; every other call is allowed, and a call from another ABI kills
@@ -93,21 +94,67 @@ int tl_block_close_range(int err);
  * answers (opencontainers/runc#4596).  0 or -1. */
 int tl_gvisor_close_range(void);
 
-/* Kinds of descriptor to open. */
+/* Kinds of descriptor to open: every kind a program may inherit.  Some
+ * share one inode among all their placements (see tl_kind_unique). */
 enum tl_kind {
-	TL_FILE,     /* a regular file */
-	TL_DIR,      /* a directory */
-	TL_DEVNULL,  /* /dev/null */
-	TL_PIPE_R,   /* read end of a pipe (its write end is closed) */
-	TL_SOCKPAIR, /* one end of a UNIX socketpair */
-	TL_TCP,      /* a TCP socket listening on 127.0.0.1 */
+	TL_FILE,       /* a regular file of its own, read-only */
+	TL_DIR,        /* a directory of its own, O_RDONLY | O_DIRECTORY */
+	TL_DEVNULL,    /* /dev/null, read-write */
+	TL_PIPE_R,     /* read end of a pipe (its write end is closed) */
+	TL_SOCKPAIR,   /* one end of a UNIX socketpair */
+	TL_TCP,        /* a TCP socket listening on 127.0.0.1 */
+	TL_PATH_FILE,  /* O_PATH on a file of its own (poll and select cannot see it) */
+	TL_PATH_DIR,   /* O_PATH on a directory of its own */
+	TL_PIPE_W,     /* write end of a pipe (its read end is closed) */
+	TL_FIFO,       /* a FIFO in the work directory, opened O_RDWR */
+	TL_UNIX,       /* a UNIX stream socket, bound (autobind) and listening */
+	TL_UDP,        /* a UDP socket bound on 127.0.0.1 */
+	TL_EPOLL,
+	TL_EVENTFD,
+	TL_SIGNALFD,   /* for SIGUSR2 */
+	TL_TIMERFD,
+	TL_INOTIFY,
+	TL_MEMFD,
+	TL_PIDFD,      /* pidfd_open of the process itself */
+	TL_IO_URING,   /* io_uring_setup with one entry */
+	TL_PTY_MASTER, /* /dev/ptmx */
+	TL_PTY_SLAVE,  /* /dev/pts/N (its master closed) */
+	TL_KIND_COUNT,
 };
 
-/* Open a descriptor of kind at number fd, inheritable.  0 or -1. */
+const char *tl_kind_name(enum tl_kind kind);
+/* Every placement of kind has an inode of its own, so its identity tells it
+ * from any other descriptor: only such kinds are sources of checked moves. */
+bool tl_kind_unique(enum tl_kind kind);
+/* NULL if a descriptor of kind can be opened here (tried once, in this
+ * process), else why not ("io_uring_setup: Operation not permitted"). */
+const char *tl_kind_unavailable(enum tl_kind kind);
+
+/* Open a descriptor of kind at number fd, inheritable.  0 or -1 (tl_fail). */
 int tl_place(enum tl_kind kind, int fd);
 
-/* Identity of an open descriptor: "dev ino", or "-" if it is not open. */
+/* Identity of an open descriptor: "dev:ino:ACCESS" (ACCESS r, w, rw, or
+ * path for O_PATH; from fstat and fcntl, which see every file), or "-" if
+ * it is not open. */
 void tl_identity(int fd, char *buf, size_t size);
+
+/* Say why something failed: "MESSAGE: strerror(errno)".  In the child of
+ * tl_run_closefds() before the exec, it becomes the run's reason (the first
+ * one wins: the cause, not its echoes); elsewhere it goes to stderr as
+ * "testlib: ...".  Returns -1, errno kept. */
+__attribute__((format(printf, 1, 2)))
+int tl_fail(const char *fmt, ...);
+
+/* fork(), tried again for a while when it fails with EAGAIN (load). */
+pid_t tl_fork(void);
+
+/* Run fn(arg) in a forked child that has /proc hidden as env wants, once
+ * for the whole group (unshare -m costs up to 100 ms on some machines: one
+ * namespace per environment, not per case); each case's tl_env_apply()
+ * then only adds env's seccomp filters.  The child's TAP counters
+ * (tl_tap_number, tl_tap_failures) come back to the caller.  0, or -1 (a
+ * line saying why printed, as a TAP comment). */
+int tl_env_group(enum tl_env env, void (*fn)(void *arg), void *arg);
 
 /* What fdprobe reported: descriptors and their identities, plus the
  * process state that closefds must not change. */
@@ -131,6 +178,7 @@ struct tl_report {
 struct tl_run {
 	int status;        /* exit status, or 128 + signal */
 	bool probe_ran;
+	bool setup_failed; /* the child failed before the exec; err says why */
 	char err[4096];    /* closefds' stderr, sanitizer noise removed (not with tl_wrapper) */
 	struct tl_report before; /* the table just before the exec of closefds */
 	struct tl_report after;  /* what the probe saw */
@@ -142,7 +190,8 @@ struct tl_run {
  * environment.  late(arg), if not NULL, runs after the "before" report is
  * written, just before the exec (to fill the table, say).  The child's stdout
  * is /dev/null: a message that a move sends there must not enter the TAP
- * stream.  Returns 0 or -1. */
+ * stream.  Returns 0, or -1 with the reason in run->err (setup_failed: the
+ * child's own failing call and errno, from tl_fail). */
 typedef int (*tl_setup_fn)(void *arg);
 int tl_run_closefds(const char *closefds, const char *probe, const char *const *args,
 		    char *const *envp, tl_setup_fn setup, tl_setup_fn late, void *arg,
@@ -167,7 +216,7 @@ int tl_valgrind_option(int *argc, char ***argv);
  * 0 or -1. */
 int tl_write_report(const char *path);
 
-/* Read a report file.  0 or -1. */
+/* Read a report file.  0 or -1 (also when it was cut short: no "end" line). */
 int tl_read_report(const char *path, struct tl_report *r);
 
 /* The identity of fd in r, or NULL if r does not have it. */

@@ -21,6 +21,17 @@
 
 #include "testlib.h"
 
+/* text as TAP diagnostics: every line behind "#". */
+static void diag_lines(const char *what, const char *text)
+{
+	char copy[8192];
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	printf("# %s:\n", what);
+	for (char *l = strtok(copy, "\n"); l; l = strtok(NULL, "\n"))
+		printf("#   %s\n", l);
+}
+
 enum caller_sigsys { SIGSYS_DEFAULT, SIGSYS_BLOCKED, SIGSYS_IGNORED, SIGSYS_BOTH };
 
 static const char *const caller_name[] = { "default", "blocked", "ignored",
@@ -43,11 +54,11 @@ static int setup(void *p)
 		sigemptyset(&s);
 		sigaddset(&s, SIGSYS);
 		if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
-			return -1;
+			return tl_fail("sigprocmask SIG_BLOCK SIGSYS");
 	}
 	if ((sa->caller == SIGSYS_IGNORED || sa->caller == SIGSYS_BOTH) &&
 	    signal(SIGSYS, SIG_IGN) == SIG_ERR)
-		return -1;
+		return tl_fail("signal(SIGSYS, SIG_IGN)");
 	return tl_env_apply(TL_CR_TRAP);
 }
 
@@ -102,13 +113,16 @@ static int kill_while_blocked(const char *closefds, enum caller_sigsys c, char *
 		;
 	if (fcntl(p[1], F_SETFL, 0) < 0)
 		return -1;
-	pid_t pid = fork();
+	pid_t pid = tl_fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		int o = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (o < 0 || dup2(o, 1) < 0 || dup2(p[1], 2) < 0)
+		if (o < 0 || dup2(o, 1) < 0 || dup2(p[1], 2) < 0) {
+			dprintf(o >= 0 ? o : 1, "traptest: %s: %s\n", o < 0 ? "open" : "dup2",
+				strerror(errno));
 			_exit(90);
+		}
 		close(p[0]);
 		if (c == SIGSYS_BLOCKED || c == SIGSYS_BOTH) {
 			sigset_t s;
@@ -120,11 +134,14 @@ static int kill_while_blocked(const char *closefds, enum caller_sigsys c, char *
 			signal(SIGSYS, SIG_IGN);
 		execl(closefds, closefds, "--audit", "--", "grep", "-E", "^(SigPnd|ShdPnd|SigBlk|SigIgn)",
 		      "/proc/self/status", (char *)NULL);
+		printf("traptest: execl %s: %s\n", closefds, strerror(errno));
+		fflush(stdout);
 		_exit(91);
 	}
 	close(p[1]);
-	/* Until closefds sleeps in write(2) on the pipe. */
-	for (int i = 0; i < 200; i++) {
+	/* Until closefds sleeps in write(2) on the pipe: up to 60 s, for a
+	 * loaded machine (a wait, not a timed assertion). */
+	for (int i = 0; i < 6000; i++) {
 		char sp[64], state[512] = "";
 		snprintf(sp, sizeof(sp), "/proc/%d/stat", (int)pid);
 		int f = open(sp, O_RDONLY);
@@ -141,8 +158,9 @@ static int kill_while_blocked(const char *closefds, enum caller_sigsys c, char *
 	while (read(p[0], fill, sizeof(fill)) > 0)
 		;
 	close(p[0]);
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	out[0] = '\0';
 	int f = open(path, O_RDONLY);
 	ssize_t n = f < 0 ? 0 : read(f, out, len - 1);
@@ -263,8 +281,11 @@ int main(int argc, char *argv[])
 		tl_result(ok, "close_range trapped, SIGSYS %s: falls back, exact table, --verbose names the trap",
 		       caller_name[c]);
 		if (!ok)
-			printf("# status %d, probe %s; %s\n# stderr: %s\n", run.status,
-			       run.probe_ran ? "ran" : "did not run", why, run.err);
+		{
+			printf("# %sstatus %d, probe %s; %s\n", ran ? "" : "could not run: ", run.status,
+			       run.probe_ran ? "ran" : "did not run", why);
+			diag_lines("stderr", run.err);
+		}
 		bool blocked = c == SIGSYS_BLOCKED || c == SIGSYS_BOTH;
 		bool ignored = c == SIGSYS_IGNORED || c == SIGSYS_BOTH;
 		ok = ran && run.probe_ran && strcmp(run.after.sigblk, run.before.sigblk) == 0 &&
@@ -286,9 +307,10 @@ int main(int argc, char *argv[])
 				   "Function not implemented (a seccomp filter trapped it: SIGSYS)\n";
 		bool ok = ran && run.status == 125 && !run.probe_ran && strcmp(run.err, want) == 0;
 		tl_result(ok, "-m close_range trapped: 125, 'cannot run here' naming the trap, nothing run");
-		if (!ok)
-			printf("# status %d, probe %s, stderr: %s\n", run.status,
-			       run.probe_ran ? "ran" : "did not run", run.err);
+		if (!ok) {
+			printf("# status %d, probe %s\n", run.status, run.probe_ran ? "ran" : "did not run");
+			diag_lines("stderr", run.err);
+		}
 	}
 	test_kill(closefds);
 	test_fcntl_trapped_at_start(closefds, probe);

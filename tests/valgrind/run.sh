@@ -98,7 +98,7 @@ exec valgrind -q --error-exitcode=99 --leak-check=full \\
 WRAPPER
 chmod +x "$vgdir/closefds"
 src=$(cd "$(dirname "$0")/../.." && pwd)
-for suite in "integration/cli.sh $vgdir/closefds" \
+for suite in "integration/cli.sh $vgdir/closefds $abs/tests/lib/fdreport" \
 	"integration/nofile_blocking.sh $vgdir/closefds $abs/tests/lib/fdreport" \
 	"peers/peers.sh $vgdir/closefds $abs/src/closefds-testhooks $abs/tests/peers/peer $abs/tests/peers/sdreader"; do
 	n=$((n + 1))
