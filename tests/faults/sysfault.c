@@ -411,6 +411,7 @@ static int place_table(const struct scenario *sc)
 		tl_identity(layout[i].fd, id, sizeof(id));
 		fprintf(f, "fd %d %s 0\n", layout[i].fd, id);
 	}
+	fputs("end\n", f);
 	return fclose(f);
 }
 
@@ -449,7 +450,8 @@ static int report(const char *path, const char *procfs)
 	char cwd[512];
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "?"); /* the control's sign: see controls() */
-	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "cwd %s\n", cwd);
+	/* "end": tl_read_report takes a report without it for one cut short. */
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, "cwd %s\nend\n", cwd);
 	closedir(d);
 	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	bool ok = out >= 0 && write(out, buf, len) == (ssize_t)len;
@@ -1033,7 +1035,6 @@ int main(int argc, char *argv[])
 	struct timespec t0, t1;
 	sigset_t chld;
 	struct rlimit rl;
-	struct stat st;
 
 	if (argc == 4 && strcmp(argv[1], "--report") == 0)
 		return report(argv[2], argv[3]);
@@ -1062,10 +1063,12 @@ int main(int argc, char *argv[])
 	/* The high descriptor: 19990, or below a smaller hard limit. */
 	high_fd = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 19991 ? 19990 : (int)rl.rlim_max - 10;
 	layout[N_SLOTS - 1].fd = high_fd;
-	if (stat("/dev/null", &st) < 0)
+	/* As closefds opens it for a closed stream: read-write (tl_identity's form). */
+	int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0)
 		return 2;
-	snprintf(devnull_id, sizeof(devnull_id), "%lu:%lu", (unsigned long)st.st_dev,
-		 (unsigned long)st.st_ino);
+	tl_identity(null_fd, devnull_id, sizeof(devnull_id));
+	close(null_fd);
 	snprintf(path_before, sizeof(path_before), "%s/before", tl_workdir());
 	snprintf(path_after, sizeof(path_after), "%s/after", tl_workdir());
 	snprintf(path_err, sizeof(path_err), "%s/stderr", tl_workdir());
