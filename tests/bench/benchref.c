@@ -91,12 +91,15 @@ static int poll_scan(int lo, int hi, bool ask, void (*fn)(int, int *), int *acc)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < REF_BATCH)
 		batch = rl.rlim_cur > 0 ? (int)rl.rlim_cur : 1;
 	for (int start = lo; start < hi; start += batch) {
-		int n = hi - start < batch ? hi - start : batch;
-		for (int i = 0; i < n; i++)
-			p[i] = (struct pollfd){ .fd = start + i };
+		/* Unsigned and at most REF_BATCH, as the fortified poll() wants to see. */
+		unsigned n = (unsigned)(hi - start < batch ? hi - start : batch);
+		if (n > REF_BATCH)
+			n = REF_BATCH;
+		for (unsigned i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = start + (int)i };
 		if (poll(p, (nfds_t)n, 0) < 0)
 			return -1;
-		for (int i = 0; i < n; i++)
+		for (unsigned i = 0; i < n; i++)
 			if (!(p[i].revents & POLLNVAL) ||
 			    (ask && fcntl(p[i].fd, F_GETFD) >= 0))
 				fn(p[i].fd, acc);
