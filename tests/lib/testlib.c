@@ -714,13 +714,14 @@ int tl_write_report(const char *path)
 	 * least below TL_SCAN_MIN, where the tests place descriptors (also above
 	 * a hard limit lowered after they were opened): independent of /proc,
 	 * poll() and select(), which closefds uses. */
-	size_t cap = 1 << 20, len = 0;
-	char *buf = malloc(cap), ign[32], blk[32], cwd[512];
+	/* A static buffer, not malloc: a case may refuse mmap, and musl's
+	 * malloc takes a megabyte from mmap only. */
+	static char buf[1 << 20];
+	size_t cap = sizeof(buf), len = 0;
+	char ign[32], blk[32], cwd[512];
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
 
-	if (!buf)
-		return tl_fail("tl_write_report: malloc");
 	struct rlimit rl;
 	int bound = 65536;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (1 << 20))
@@ -760,10 +761,8 @@ int tl_write_report(const char *path)
 		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
 			out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	}
-	if (out < 0) {
-		free(buf);
+	if (out < 0)
 		return tl_fail("tl_write_report: open %s", tmp);
-	}
 	for (size_t done = 0; done < len;) {
 		ssize_t n = write(out, buf + done, len - done);
 		if (n < 0 && errno == EINTR)
@@ -772,12 +771,10 @@ int tl_write_report(const char *path)
 			if (n == 0)
 				errno = EIO;
 			close(out);
-			free(buf);
 			return tl_fail("tl_write_report: write %s (%zu of %zu bytes written)", tmp, done, len);
 		}
 		done += (size_t)n;
 	}
-	free(buf);
 	if (close(out) < 0)
 		return tl_fail("tl_write_report: close %s", tmp);
 	if (rename(tmp, path) < 0)
