@@ -214,6 +214,7 @@ struct forge_arg {
 	const char *what; /* "fd" or "status" */
 	enum tl_env env;
 	int high;         /* a descriptor to place high, or 0 */
+	bool no_select;   /* close_range and select refused, /proc left: FDSize is the bound */
 };
 
 /* A private mount namespace where /proc/self/WHAT is the other process's. */
@@ -230,6 +231,10 @@ static int forge_setup(void *p)
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount(from, to, NULL, MS_BIND, NULL) < 0) {
 		return tl_fail("bind mount %s over %s (unshare, mount)", from, to);
+	}
+	if (fa->no_select) {
+		static const enum tl_action act[TL_CALL_COUNT] = { TL_EPERM, TL_EPERM, TL_ALLOW };
+		return tl_seccomp(act);
 	}
 	return tl_env_apply(fa->env);
 }
@@ -256,11 +261,16 @@ static void test_forged_proc(void)
 	 * closes everything. */
 	fa.env = TL_CR_EPERM;
 	const char *auto_args[] = { NULL };
-	ok = tl_run_closefds(closefds, probe, auto_args, NULL, forge_setup, NULL, &fa, &run) == 0 &&
-	     exact(&run, none, 0, why, sizeof(why));
-	tl_result(ok, "another process's /proc/PID/fd bound over ours, close_range blocked: auto closes everything");
-	if (!ok)
-		diag(why);
+	if (!tl_seccomp_works()) {
+		printf("ok %d - forged /proc/PID/fd, close_range blocked # SKIP no seccomp filter here\n",
+		       ++tl_tap_number);
+	} else {
+		ok = tl_run_closefds(closefds, probe, auto_args, NULL, forge_setup, NULL, &fa, &run) == 0 &&
+		     exact(&run, none, 0, why, sizeof(why));
+		tl_result(ok, "another process's /proc/PID/fd bound over ours, close_range blocked: auto closes everything");
+		if (!ok)
+			diag(why);
+	}
 	/* --verify is not misled: a leak (closefds-testhooks puts one back) is
 	 * found although the forged list does not show it. */
 	char hooks[512];
@@ -280,15 +290,17 @@ static void test_forged_proc(void)
 		if (!ok)
 			diag(run.err);
 	}
-	/* FDSize from another process's status (64) would hide 5000 where
-	 * select and close_range are blocked and the fd directory is gone. */
-	struct forge_arg st = { "status", TL_SEL_EPERM_NO_PROC, 5000 };
-	(void)st;
-	fa = (struct forge_arg){ "status", TL_CR_EPERM, 5000 };
+	/* FDSize from another process's status (a table of 64) would hide
+	 * 5000 where select and close_range are refused. */
+	fa = (struct forge_arg){ "status", TL_PLAIN, 5000, true };
 	const char *loop_args[] = { "-m", "loop", "-v", NULL };
+	if (!tl_seccomp_works()) {
+		printf("ok %d - forged /proc/PID/status # SKIP no seccomp filter here\n", ++tl_tap_number);
+		return;
+	}
 	ok = tl_run_closefds(closefds, probe, loop_args, NULL, forge_setup, NULL, &fa, &run) == 0 &&
 	     exact(&run, none, 0, why, sizeof(why));
-	tl_result(ok, "another process's /proc/PID/status bound over ours: its FDSize is not used (5000 closed)");
+	tl_result(ok, "another process's /proc/PID/status bound over ours, select and close_range refused: its FDSize is not used (5000 closed)");
 	if (!ok)
 		diag(why);
 }
