@@ -118,7 +118,8 @@ int signals_prepare(void)
 static bool execve_trapped(void)
 {
 	unsigned long before = (unsigned long)trapped;
-	char *const none[] = { NULL };
+	char empty[] = "";
+	char *const none[] = { empty, NULL }; /* argv[0] a string: valgrind checks it */
 
 	syscall(SYS_execve, "", none, none);
 	return (unsigned long)trapped != before;
