@@ -70,15 +70,6 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 }
 #endif
 
-bool signals_can_untrap(void)
-{
-#ifdef RETURN_REGISTER
-	return true;
-#else
-	return false;
-#endif
-}
-
 int signals_prepare(void)
 {
 	struct sigaction ignore = { .sa_handler = SIG_IGN };

@@ -27,9 +27,4 @@ void signals_exec_failed(void);
 /* How many calls a seccomp filter has trapped so far. */
 unsigned long signals_trapped(void);
 
-/* False where closefds does not know this ABI's return register: there a
- * trapped call still kills it with SIGSYS (README, "What is tested
- * where"). */
-bool signals_can_untrap(void);
-
 #endif
