@@ -9,7 +9,7 @@
  * status must be 125 with one "closefds: " line and the probe must not
  * have run.  Output: TAP.
  *
- * Usage: systest [--valgrind] CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]
+ * Usage: systest [--valgrind] [--quick] [--part=K/N] CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]
  * (--valgrind: closefds under memcheck, tl_valgrind in testlib.h) */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -59,6 +60,7 @@ struct tcase {
 	bool plain_only;        /* one environment and method is enough */
 	bool needs_proc;        /* in sanitizer builds, skip the environments without /proc */
 	bool nofile;            /* --nofile: COMMAND's soft limit changes */
+	bool kinds;             /* one of the kind cases: every environment and method, also --quick */
 };
 
 /* Every kind, at spread numbers: 3, adjacent pairs, 1023/1024 (a table
@@ -312,6 +314,21 @@ static const char *const methods[] = { "auto", "close_range", "proc", "poll", "l
  * VG_TOP up (placements, expectations and arguments) is moved VG_SHIFT
  * lower. */
 static bool valgrind;
+/* --quick (the README's test command): the kind cases in every environment
+ * with every method, as always; the other cases with every method in two
+ * environments (plain, and close_range refused without /proc) and with auto
+ * in the rest.  Without it (the matrix suite, tests/matrix): every case in
+ * every environment with every method. */
+static bool quick;
+/* --part=K/N: only the environments whose number is K-1 modulo N (and the
+ * tests outside the environments in part 1), so that N processes share the
+ * matrix between the machine's cores. */
+static int part = 1, parts = 1;
+
+static bool in_part(int env)
+{
+	return env % parts == part - 1;
+}
 #define VG_TOP 19980
 #define VG_SHIFT 100
 
@@ -802,19 +819,36 @@ static void run_or_skip(const struct env_group *g, const struct tcase *c, size_t
 			 c->static_build ? g->static_probe : g->probe, c, env, methods[m]);
 }
 
+/* How many runs case c has in env: its first methods (auto first). */
+static size_t runs_of(const struct tcase *c, enum tl_env env)
+{
+	size_t n_methods = sizeof(methods) / sizeof(methods[0]);
+
+	if (c->plain_only)
+		return env == TL_PLAIN ? 1 : 0;
+	if (quick && !c->kinds && env != TL_PLAIN && env != TL_CR_EPERM_NO_PROC)
+		return 1; /* auto */
+	return n_methods;
+}
+
 /* The cases of one environment (tl_env_group: in a child with /proc hidden
  * once, when env hides it). */
 static void run_group(void *p)
 {
 	const struct env_group *g = p;
-	size_t n_methods = sizeof(methods) / sizeof(methods[0]);
 
 	for (size_t i = 0; i < n_all; i++) {
 		const struct tcase *c = all[i];
-		if (c->plain_only && g->env != TL_PLAIN)
-			continue;
-		for (size_t m = 0; m < (c->plain_only ? 1 : n_methods); m++)
+		for (size_t m = 0; m < runs_of(c, g->env); m++) {
+			struct timespec t0, t1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			run_or_skip(g, c, m);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (getenv("SYSTEST_TIMES"))
+				printf("# time %.1f ms: %s [%s, %s]\n",
+				       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+				       c->name, tl_env_name(g->env), methods[m]);
+		}
 	}
 }
 
@@ -824,9 +858,18 @@ int main(int argc, char *argv[])
 	if (vg < 0)
 		return 0;
 	valgrind = vg > 0;
+	for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argc--, argv++) {
+		if (strcmp(argv[1], "--quick") == 0)
+			quick = true;
+		else if (sscanf(argv[1], "--part=%d/%d", &part, &parts) != 2 || parts < 1 || part < 1 ||
+			 part > parts) {
+			fprintf(stderr, "systest: unknown option %s\n", argv[1]);
+			return 2;
+		}
+	}
 	if (argc != 3 && argc != 5) {
 		fprintf(stderr,
-			"usage: systest [--valgrind] CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]\n");
+			"usage: systest [--valgrind] [--quick] [--part=K/N] CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]\n");
 		return 2;
 	}
 	const char *closefds = argv[1], *probe = argv[2];
@@ -837,7 +880,6 @@ int main(int argc, char *argv[])
 #else
 	const bool sanitized = false;
 #endif
-	size_t n_methods = sizeof(methods) / sizeof(methods[0]);
 	size_t planned = 0;
 
 	chmod(tl_workdir(), 01777); /* the probe runs as nobody in the setuid case */
@@ -845,30 +887,37 @@ int main(int argc, char *argv[])
 	n_all = 0;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		all[n_all++] = &cases[i];
-	for (size_t i = 0; i < N_KIND_CASES; i++)
+	for (size_t i = 0; i < N_KIND_CASES; i++) {
+		kind_cases[i].kinds = true;
 		all[n_all++] = &kind_cases[i];
-	for (size_t i = 0; i < n_all; i++)
-		planned += all[i]->plain_only ? 1 : TL_ENV_COUNT * n_methods;
-	printf("1..%zu\n", planned + 1 + 5 + 1 + 3);
+	}
+	for (int env = 0; env < TL_ENV_COUNT; env++)
+		for (size_t i = 0; in_part(env) && i < n_all; i++)
+			planned += runs_of(all[i], (enum tl_env)env);
+	printf("1..%zu\n", planned + (part == 1 ? 1 + 5 + 1 + 3 : 0));
 
 	/* Grouped by environment: one mount namespace (one unshare) for all
 	 * the cases of an environment that hides /proc. */
 	struct env_group g = { closefds, probe, static_closefds, static_probe, TL_PLAIN, sanitized };
 	for (int env = 0; env < TL_ENV_COUNT; env++) {
+		if (!in_part(env))
+			continue;
 		g.env = (enum tl_env)env;
 		tl_env_group(g.env, run_group, &g);
 	}
-	test_argc_zero(closefds);
-	test_state_unchanged(closefds, probe);
-	if (tl_emulator() && !tl_seccomp_works())
-		printf("ok %d - gVisor-like close_range filter # SKIP %s refuses seccomp filters\n",
-		       ++tl_tap_number, tl_emulator());
-	else
-		test_gvisor_bound(closefds, probe);
-	if (valgrind)
-		skip_setuid("valgrind does not run setuid programs");
-	else
-		test_setuid(closefds, probe);
+	if (part == 1) {
+		test_argc_zero(closefds);
+		test_state_unchanged(closefds, probe);
+		if (tl_emulator() && !tl_seccomp_works())
+			printf("ok %d - gVisor-like close_range filter # SKIP %s refuses seccomp filters\n",
+			       ++tl_tap_number, tl_emulator());
+		else
+			test_gvisor_bound(closefds, probe);
+		if (valgrind)
+			skip_setuid("valgrind does not run setuid programs");
+		else
+			test_setuid(closefds, probe);
+	}
 	tl_cleanup();
 	return tl_tap_failures ? 1 : 0;
 }
