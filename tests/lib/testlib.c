@@ -821,7 +821,7 @@ static int list_open(const char *report_path, int *fds, int max)
 
 	/* Under an emulator the process is the emulator's, with descriptors of
 	 * its own: the fcntl walk there. */
-	if (tl_emulator())
+	if (tl_emulator() || getenv("CLOSEFDS_TEST_REPORT_WALK"))
 		return -1;
 	if (slash) {
 		snprintf(root, sizeof(root), "%.*s/proc", (int)(slash - report_path), report_path);
