@@ -216,8 +216,8 @@ int tl_valgrind_option(int *argc, char ***argv);
  * The table comes from a proc of this process's own: /proc, or the one a
  * tl_env_group() that hides /proc mounts beside the reports (DIR/proc for a
  * report DIR/NAME), checked to be this process's and no bind mount;
- * without one (or with CLOSEFDS_TEST_REPORT_WALK set, or under an emulator)
- * from fcntl on every slot.  Both see O_PATH descriptors.  0 or -1. */
+ * without one (or with CLOSEFDS_TEST_REPORT_WALK set) from fcntl on every
+ * slot.  Both see O_PATH descriptors.  0 or -1. */
 int tl_write_report(const char *path);
 
 /* Read a report file.  0 or -1 (also when it was cut short: no "end" line). */
