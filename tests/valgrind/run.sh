@@ -66,19 +66,28 @@ fi
 # The system test with closefds under memcheck: every case valgrind can
 # start in (systest --valgrind says which it skips and why), as the README's
 # command runs them (--quick: the kind cases with every method, the rest
-# with auto outside two environments).
-n=$((n + 1))
+# with auto outside two environments), in two processes at once (--part).
 abs=$(cd "$build" && pwd)
 static=
 [ -x "$abs/src/closefds-static" ] && static="$abs/src/closefds-static $abs/tests/lib/fdprobe-static"
-# shellcheck disable=SC2086 # $static is two words or none
-if "$abs/tests/integration/systest" --valgrind --quick "$abs/src/closefds" "$abs/tests/lib/fdprobe" $static >"$log" 2>&1; then
-	echo "valgrind: system test: $(grep -c '^ok' "$log") ok, $(grep -c '# SKIP' "$log") of them skipped"
-else
-	failed=$((failed + 1))
-	echo "valgrind: FAIL: system test"
-	grep -A3 '^not ok' "$log" | head -n 40
-fi
+for part in 1 2; do
+	# shellcheck disable=SC2086 # $static is two words or none
+	"$abs/tests/integration/systest" --valgrind --quick --part=$part/2 "$abs/src/closefds" \
+		"$abs/tests/lib/fdprobe" $static >"$log.$part" 2>&1 &
+	eval "pid$part=\$!"
+done
+# shellcheck disable=SC2154 # pid1 and pid2 are set by the eval above
+for part in 1 2; do
+	n=$((n + 1))
+	if eval "wait \$pid$part"; then
+		echo "valgrind: system test, part $part: $(grep -c '^ok' "$log.$part") ok, $(grep -c '# SKIP' "$log.$part") of them skipped"
+	else
+		failed=$((failed + 1))
+		echo "valgrind: FAIL: system test, part $part"
+		grep -A3 '^not ok' "$log.$part" | head -n 40
+	fi
+	rm -f "$log.$part"
+done
 # The differential test, 100 random cases under memcheck.
 n=$((n + 1))
 if "$abs/tests/integration/difftest" --valgrind "$abs/src/closefds" "$abs/tests/lib/fdprobe" 100 >"$log" 2>&1; then
