@@ -43,6 +43,35 @@
 #define RETURN_REGISTER(uc) ((uc)->uc_mcontext.arm_r0)
 #elif defined(__riscv)
 #define RETURN_REGISTER(uc) ((uc)->uc_mcontext.__gregs[10]) /* a0 */
+#elif defined(__powerpc64__)
+/* r3, but two conventions: after `sc` an error is a positive errno with
+ * the summary-overflow bit of CR0 set; after `scv 0` (Linux 5.9 on POWER9
+ * and later, which glibc uses where the kernel offers it) it is -errno, as
+ * elsewhere.  The instruction before the resumed address tells which one
+ * was trapped (the kernel tells them apart by the trap number,
+ * trap_is_scv(), and sets the return value the same two ways in
+ * syscall_set_return_value()).  gp_regs indexes: PT_R3 3, PT_NIP 32,
+ * PT_CCR 38 (asm/ptrace.h). */
+static void set_enosys(ucontext_t *uc)
+{
+	unsigned long *regs = uc->uc_mcontext.gp_regs;
+	unsigned int insn = *(const unsigned int *)(regs[32] - 4);
+
+	if ((insn & 0xfc000003u) == 0x44000001u) { /* scv */
+		regs[3] = (unsigned long)-ENOSYS;
+	} else { /* sc */
+		regs[3] = ENOSYS;
+		regs[38] |= 0x10000000ul; /* CR0[SO] */
+	}
+}
+#define HAVE_SET_ENOSYS 1
+#endif
+#if defined(RETURN_REGISTER)
+static void set_enosys(ucontext_t *uc)
+{
+	RETURN_REGISTER(uc) = -ENOSYS;
+}
+#define HAVE_SET_ENOSYS 1
 #endif
 
 static struct sigaction caller_sigpipe, caller_sigsys;
@@ -50,7 +79,7 @@ static sigset_t caller_mask;
 static bool sigsys_changed;
 static volatile sig_atomic_t trapped, sent_while_blocked;
 
-#ifdef RETURN_REGISTER
+#ifdef HAVE_SET_ENOSYS
 static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
@@ -65,7 +94,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 		}
 		return;
 	}
-	RETURN_REGISTER(uc) = -ENOSYS;
+	set_enosys(uc);
 	trapped = trapped + 1;
 }
 #endif
@@ -76,7 +105,7 @@ int signals_prepare(void)
 
 	if (sigaction(SIGPIPE, &ignore, &caller_sigpipe) < 0)
 		return -errno;
-#ifdef RETURN_REGISTER
+#ifdef HAVE_SET_ENOSYS
 	struct sigaction untrap = { .sa_sigaction = on_sigsys,
 				    .sa_flags = SA_SIGINFO | SA_RESTART };
 	sigset_t sys;
