@@ -203,7 +203,8 @@ check_rpm() {
 		fail "rpm: no closefds-$version rpm in $(ls -R "$tmp/rpmbuild/RPMS")"
 		return
 	}
-	ok "rpm: built ($(($(date +%s) - start)) s): ${rpm##*/}"
+	tests=$(grep -E '^(Ok|Fail|Skipped|Timeout): ' "$tmp/rpmbuild.log" | tr -s ' ' | paste -sd ' ' -)
+	ok "rpm: built ($(($(date +%s) - start)) s; %check ran meson test --suite unit --suite docs: $tests): ${rpm##*/}"
 	# What rpm's configuration decides, not the spec: the build-id links
 	# (rpm 4.18 adds /usr/lib/.build-id/ links to the package unless
 	# configured otherwise) and the man page's compression (brp-compress:

@@ -61,5 +61,5 @@ fi
 	say "sha256sum -c SHA256SUMS fails"
 	status=1
 }
-[ "$status" = 0 ] && say "reproducible" || say "NOT reproducible"
+if [ "$status" = 0 ]; then say "reproducible"; else say "NOT reproducible"; fi
 exit "$status"
