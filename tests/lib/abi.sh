@@ -69,7 +69,7 @@ safe='clock_gettime close dup2 fcntl fstat fstatat getpid memcpy memmove memset
 open openat poll read sigaction sigaddset sigdelset sigemptyset sigfillset
 sigismember sigprocmask strchr strcmp strlen strstr sysconf
 fstatfs getrlimit mmap mprotect munmap syscall getdents64 close_range
-__errno_location __errno __stack_chk_fail __stack_chk_fail_local
+__errno_location __errno __stack_chk_fail __stack_chk_fail_local __stack_chk_guard
 __cxa_finalize __gmon_start__ _ITM_deregisterTMCloneTable _ITM_registerTMCloneTable'
 imports=$(nm -D --undefined-only "$so" | awk '{print $NF}' | sed 's/@.*//' | sort -u)
 unsafe=
