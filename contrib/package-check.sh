@@ -2,26 +2,30 @@
 # package-check.sh [deb] [rpm]: build the packages and check them for real
 # (both when none is named).  Run as root on a Debian machine; prints a
 # line per check and exits non-zero if one fails.
-#   deb  contrib/deb.sh from the source tree; lintian fails on any error or
-#        warning that contrib/debian's overrides do not justify; each
-#        package's file list equals the one below; no maintainer script
-#        enables a unit; dpkg -i, closefds runs from PATH and closes a
-#        descriptor, its man page and its bash, zsh and fish completions
-#        are where those programs look; dpkg -r leaves none of its files,
-#        dpkg -P leaves no trace in dpkg's database.  Refuses to start where
-#        closefds is installed already (it would replace it).
+#   deb  contrib/deb.sh from the source tree (closefds, libclosefds0,
+#        libclosefds-dev); lintian fails on any error or warning that
+#        contrib/debian's overrides do not justify; each package's file
+#        list equals the one below; no maintainer script enables a unit;
+#        libclosefds0's symbols file has src/libclosefds.sym's exports;
+#        dpkg -i, closefds runs from PATH and closes a descriptor, its man
+#        page and its bash, zsh and fish completions are where those
+#        programs look, a program built with pkg-config libclosefds runs
+#        (shared, and against libclosefds.a); dpkg -r leaves none of their
+#        files, dpkg -P no trace in dpkg's database.  Refuses to start
+#        where one of them is installed already (it would replace it).
 #   rpm  rpmbuild -bb --nodeps (Debian's rpm package; the Fedora
 #        BuildRequires have other names here) from the `meson dist
-#        --no-tests` tarball of the commit checked out; rpm -qlp equals the
-#        list below; rpm -i --nodeps into a scratch root, closefds runs from
-#        there, rpm -e removes every file.
+#        --no-tests` tarball of the commit checked out; rpm -qlp of each
+#        package (closefds, -libs, -devel, -static) equals its list below;
+#        rpm -i --nodeps into a scratch root, closefds runs from there,
+#        rpm -e removes every file.
 set -eu
 export LC_ALL=C
 src=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 # A package this script installed is purged whatever happens.
 installed_here=0
-trap '[ "$installed_here" = 0 ] || dpkg -P closefds >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+trap '[ "$installed_here" = 0 ] || dpkg -P $deb_packages >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 failed=0
 passed=0
 say() { echo "package-check.sh: $*"; }
@@ -47,7 +51,8 @@ same() {
 version=$(sed -n "s/^  version : '\\(.*\\)',\$/\\1/p" "$src/meson.build")
 
 # The Debian packages, and the files each has (not its directories).
-deb_packages="closefds"
+deb_packages="closefds libclosefds0 libclosefds-dev"
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo unknown)
 deb_files() {
 	case $1 in
 	closefds) echo "/usr/bin/closefds
@@ -61,13 +66,31 @@ deb_files() {
 /usr/share/doc/closefds/examples/closefds-echo.socket
 /usr/share/doc/closefds/examples/closefds-example.service
 /usr/share/fish/vendor_completions.d/closefds.fish
-/usr/share/lintian/overrides/closefds
 /usr/share/man/man1/closefds.1.gz
 /usr/share/zsh/vendor-completions/_closefds" ;;
+	libclosefds0) echo "/usr/lib/$multiarch/libclosefds.so.0
+/usr/lib/$multiarch/libclosefds.so.$version
+/usr/share/doc/libclosefds0/changelog.Debian.gz
+/usr/share/doc/libclosefds0/copyright" ;;
+	libclosefds-dev) echo "/usr/include/closefds.h
+/usr/lib/$multiarch/libclosefds.a
+/usr/lib/$multiarch/libclosefds.so
+/usr/lib/$multiarch/pkgconfig/libclosefds.pc
+/usr/share/doc/libclosefds-dev/changelog.Debian.gz
+/usr/share/doc/libclosefds-dev/copyright
+/usr/share/man/man3/closefds_check.3.gz
+/usr/share/man/man3/closefds_close_except.3.gz
+/usr/share/man/man3/closefds_for_each_open.3.gz
+/usr/share/man/man3/closefds_table_size.3.gz
+/usr/share/man/man3/closefds_version.3.gz" ;;
 	esac
 }
-# Files and directories, as rpm -qlp lists them.
-rpm_files="/usr/bin/closefds
+# The RPM packages, and their files and directories as rpm -qlp lists them
+# (%{_libdir}: /usr/lib64 on x86_64, as on Fedora).
+rpm_packages="closefds closefds-libs closefds-devel closefds-static"
+rpm_files() {
+	case $1 in
+	closefds) echo "/usr/bin/closefds
 /usr/share/bash-completion/completions/closefds
 /usr/share/doc/closefds
 /usr/share/doc/closefds/README.md
@@ -81,7 +104,22 @@ rpm_files="/usr/bin/closefds
 /usr/share/licenses/closefds
 /usr/share/licenses/closefds/LICENSE
 /usr/share/man/man1/closefds.1.gz
-/usr/share/zsh/site-functions/_closefds"
+/usr/share/zsh/site-functions/_closefds" ;;
+	closefds-libs) echo "/usr/lib64/libclosefds.so.0
+/usr/lib64/libclosefds.so.$version
+/usr/share/licenses/closefds-libs
+/usr/share/licenses/closefds-libs/LICENSE" ;;
+	closefds-devel) echo "/usr/include/closefds.h
+/usr/lib64/libclosefds.so
+/usr/lib64/pkgconfig/libclosefds.pc
+/usr/share/man/man3/closefds_check.3.gz
+/usr/share/man/man3/closefds_close_except.3.gz
+/usr/share/man/man3/closefds_for_each_open.3.gz
+/usr/share/man/man3/closefds_table_size.3.gz
+/usr/share/man/man3/closefds_version.3.gz" ;;
+	closefds-static) echo "/usr/lib64/libclosefds.a" ;;
+	esac
+}
 
 # checks that closefds, installed under ROOT (/ for the .deb), runs
 # run_installed WHAT BIN
@@ -99,10 +137,18 @@ run_installed() {
 
 check_deb() {
 	start=$(date +%s)
-	if dpkg-query -W -f='${Status}\n' closefds 2>/dev/null | grep -q 'installed' || [ -e /usr/bin/closefds ]; then
-		fail "deb: closefds is installed on this machine already; not replacing it"
-		return
-	fi
+	for pkg in $deb_packages; do
+		if dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q 'installed'; then
+			fail "deb: $pkg is installed on this machine already; not replacing it"
+			return
+		fi
+	done
+	for f in /usr/bin/closefds /usr/include/closefds.h; do
+		if [ -e "$f" ]; then
+			fail "deb: $f exists on this machine already; not replacing it"
+			return
+		fi
+	done
 	if ! sh "$src/contrib/deb.sh" "$tmp/deb" 2>"$tmp/deb.log"; then
 		cat "$tmp/deb.log"
 		fail "deb: contrib/deb.sh"
@@ -122,8 +168,10 @@ $said}"
 		printf '%s\n' "$said"
 		fail "deb: lintian (exit $rc)"
 	fi
+	debs=
 	for pkg in $deb_packages; do
 		deb=$(echo "$tmp"/deb/"${pkg}"_*.deb)
+		debs="$debs $deb"
 		files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }' | sort)
 		same "deb: the files of $pkg" "$(deb_files "$pkg")" "$files"
 		# shellcheck disable=SC2016
@@ -133,15 +181,21 @@ $said}"
 			ok "deb: $pkg enables and starts no unit"
 		fi
 	done
+	# libclosefds0's symbols file: the version script's functions, at
+	# the version that brought them.
+	got=$(dpkg-deb --ctrl-tarfile "$tmp"/deb/libclosefds0_*.deb | tar -xOf - ./symbols 2>/dev/null | sed -n 's/^ \([a-z_]*\)@CLOSEFDS_0\.2 .*/\1/p' | sort)
+	want=$(sed -n 's/^\t\(closefds_[a-z_]*\);$/\1/p' "$src/src/libclosefds.sym" | sort)
+	same "deb: libclosefds0's symbols file has the exports of src/libclosefds.sym" "$want" "$got"
 
 	installed_here=1
-	if ! dpkg -i "$tmp"/deb/closefds_*.deb >"$tmp/dpkg.log" 2>&1; then
+	# shellcheck disable=SC2086 # debs is a list of paths without spaces
+	if ! dpkg -i $debs >"$tmp/dpkg.log" 2>&1; then
 		cat "$tmp/dpkg.log"
 		fail "deb: dpkg -i"
 		return
 	fi
-	ok "deb: dpkg -i"
-	installed=$(dpkg -L closefds | sort)
+	ok "deb: dpkg -i $deb_packages"
+	installed=$(for pkg in $deb_packages; do dpkg -L "$pkg"; done | sort -u)
 	run_installed "deb" closefds
 	if [ -f /usr/share/man/man1/closefds.1.gz ]; then ok "deb: the man page"; else fail "deb: no man page"; fi
 	if command -v bash >/dev/null 2>&1 && [ -f /usr/share/bash-completion/bash_completion ]; then
@@ -158,15 +212,41 @@ $said}"
 		got=$(HOME=$tmp fish -c 'complete -C"closefds --li"' 2>&1 | cut -f1 | sort | tr '\n' ' ')
 		same "deb: fish completes from vendor_completions.d" "--list --listen-fd --listen-fds " "$got"
 	fi
+	# A program built against libclosefds-dev as installed: with
+	# pkg-config, shared (it must need libclosefds.so.0), and against
+	# libclosefds.a (it must not).
+	consumer=$src/tests/lib/consumer.c
+	# shellcheck disable=SC2046 # pkg-config's flags are words
+	if cc -o "$tmp/consumer" "$consumer" $(pkg-config --cflags --libs libclosefds) 2>"$tmp/cc.log" &&
+		readelf -d "$tmp/consumer" | grep -q 'NEEDED.*libclosefds\.so\.0' && "$tmp/consumer" >"$tmp/consumer.log" 2>&1; then
+		ok "deb: a program built with pkg-config libclosefds runs on libclosefds.so.0: $(cat "$tmp/consumer.log")"
+	else
+		cat "$tmp/cc.log" "$tmp/consumer.log" 2>/dev/null
+		fail "deb: a program built with pkg-config libclosefds"
+	fi
+	# shellcheck disable=SC2046
+	if cc -o "$tmp/consumer-static" "$consumer" $(pkg-config --cflags libclosefds) \
+		"$(pkg-config --variable=libdir libclosefds)/libclosefds.a" $(pkg-config --static --libs-only-other libclosefds) 2>"$tmp/cc.log" &&
+		! readelf -d "$tmp/consumer-static" | grep -q 'NEEDED.*libclosefds' && "$tmp/consumer-static" >"$tmp/consumer.log" 2>&1; then
+		ok "deb: a program linked with libclosefds.a runs without libclosefds.so"
+	else
+		cat "$tmp/cc.log" "$tmp/consumer.log" 2>/dev/null
+		fail "deb: a program linked with libclosefds.a"
+	fi
 
-	dpkg -r closefds >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "deb: dpkg -r"; }
-	left=$(for f in $installed; do [ -f "$f" ] || [ -L "$f" ] && echo "$f"; done; [ ! -d /usr/share/doc/closefds ] || echo /usr/share/doc/closefds)
-	same "deb: dpkg -r leaves none of its files" "" "$left"
-	dpkg -P closefds >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "deb: dpkg -P"; }
+	# shellcheck disable=SC2086
+	dpkg -r $deb_packages >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "deb: dpkg -r"; }
+	left=$(for f in $installed; do [ -f "$f" ] || [ -L "$f" ] && echo "$f"; done
+		for pkg in $deb_packages; do [ ! -d "/usr/share/doc/$pkg" ] || echo "/usr/share/doc/$pkg"; done)
+	same "deb: dpkg -r leaves none of their files" "" "$left"
+	# shellcheck disable=SC2086
+	dpkg -P $deb_packages >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "deb: dpkg -P"; }
 	installed_here=0
-	got=$(dpkg-query -W -f='${Status}' closefds 2>/dev/null || true)
-	left=$(ls /var/lib/dpkg/info/closefds.* 2>/dev/null || true)
-	same "deb: dpkg -P: dpkg knows nothing of it" "" "$got$left"
+	got=$(for pkg in $deb_packages; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true
+		ls /var/lib/dpkg/info/"$pkg".* /var/lib/dpkg/info/"$pkg":*.* 2>/dev/null || true
+	done)
+	same "deb: dpkg -P: dpkg knows nothing of them" "" "$got"
 	say "deb: $(($(date +%s) - start)) s"
 }
 
@@ -198,27 +278,36 @@ check_rpm() {
 		fail "rpm: rpmbuild -bb --nodeps"
 		return
 	fi
-	rpm=$(echo "$tmp"/rpmbuild/RPMS/*/closefds-"$version"-*.rpm)
-	[ -f "$rpm" ] || {
-		fail "rpm: no closefds-$version rpm in $(ls -R "$tmp/rpmbuild/RPMS")"
-		return
-	}
+	rpms=
+	for pkg in $rpm_packages; do
+		rpm=$(echo "$tmp/rpmbuild/RPMS/"*/"$pkg-$version"-*.rpm)
+		[ -f "$rpm" ] || {
+			fail "rpm: no $pkg-$version rpm in $(ls -R "$tmp/rpmbuild/RPMS")"
+			return
+		}
+		rpms="$rpms $rpm"
+	done
 	tests=$(grep -E '^(Ok|Fail|Skipped|Timeout): ' "$tmp/rpmbuild.log" | tr -s ' ' | paste -sd ' ' -)
-	ok "rpm: built ($(($(date +%s) - start)) s; %check ran meson test --suite unit --suite docs: $tests): ${rpm##*/}"
+	ok "rpm: built ($(($(date +%s) - start)) s; %check ran meson test --suite unit --suite docs: $tests):$(for r in $rpms; do printf ' %s' "${r##*/}"; done)"
 	# What rpm's configuration decides, not the spec: the build-id links
 	# (rpm 4.18 adds /usr/lib/.build-id/ links to the package unless
-	# configured otherwise) and the man page's compression (brp-compress:
-	# Fedora's rpm gzips it, Debian's leaves it as it is).
-	same "rpm: rpm -qlp (build-id links aside, the man page compressed or not)" "$rpm_files" \
-		"$(rpm -qlp "$rpm" | grep -v '^/usr/lib/\.build-id' | sed 's|^\(/usr/share/man/man1/closefds\.1\)$|\1.gz|' | sort)"
+	# configured otherwise) and the man pages' compression (brp-compress:
+	# Fedora's rpm gzips them, Debian's leaves them as they are).
+	for rpm in $rpms; do
+		pkg=$(rpm -qp --qf '%{NAME}' "$rpm")
+		same "rpm: rpm -qlp $pkg (build-id links aside, man pages compressed or not)" "$(rpm_files "$pkg")" \
+			"$(rpm -qlp "$rpm" | grep -v '^/usr/lib/\.build-id' | sed 's|^\(/usr/share/man/man[0-9]/.*\.[0-9]\)$|\1.gz|' | sort)"
+	done
 	root=$tmp/root
 	mkdir -p "$root"
-	if rpm -i --nodeps --root "$root" "$rpm" >"$tmp/rpm.log" 2>&1; then
-		ok "rpm: rpm -i --nodeps into a scratch root"
+	# shellcheck disable=SC2086 # rpms is a list of paths without spaces
+	if rpm -i --nodeps --root "$root" $rpms >"$tmp/rpm.log" 2>&1; then
+		ok "rpm: rpm -i --nodeps $rpm_packages into a scratch root"
 		run_installed "rpm" "$root/usr/bin/closefds"
-		rpm -e --root "$root" closefds >"$tmp/rpm.log" 2>&1 || { cat "$tmp/rpm.log"; fail "rpm: rpm -e"; }
+		# shellcheck disable=SC2086
+		rpm -e --root "$root" $rpm_packages >"$tmp/rpm.log" 2>&1 || { cat "$tmp/rpm.log"; fail "rpm: rpm -e"; }
 		left=$(cd "$root" && find usr -type f -o -type l 2>/dev/null)
-		same "rpm: rpm -e leaves none of its files" "" "$left"
+		same "rpm: rpm -e leaves none of their files" "" "$left"
 	else
 		cat "$tmp/rpm.log"
 		fail "rpm: rpm -i --nodeps"
