@@ -19,6 +19,11 @@
 #        package (closefds, -libs, -devel, -static) equals its list below;
 #        rpm -i --nodeps into a scratch root, closefds runs from there,
 #        rpm -e removes every file.
+#   dockerfile[=RELEASE_DIR]
+#        the README's Dockerfile (a release binary, its SHA256SUMS line
+#        checked by sha256sum -c), built with podman offline: see
+#        check_dockerfile.  Needs podman, runc, busybox-static.
+# Without arguments: deb and rpm.
 set -eu
 export LC_ALL=C
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -315,13 +320,100 @@ check_rpm() {
 	say "rpm: $(($(date +%s) - start)) s"
 }
 
+# The README's Dockerfile, taken from the README as it is, built with
+# podman (runc) in a storage of its own under $tmp: its release directory
+# served on 127.0.0.1 by busybox httpd, debian:12-slim stood in for by a
+# busybox image made here (no registry is reachable); the build must
+# succeed with the binary's SHA256SUMS line and fail with a wrong one, and
+# the image must run closefds.  RELEASE_DIR (closefds-x86_64 and
+# SHA256SUMS) as contrib/release.sh makes it; without one, a static musl
+# build of the tree and its own SHA256SUMS.
+check_dockerfile() {
+	start=$(date +%s)
+	for tool in podman runc busybox; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			fail "dockerfile: $tool is not installed"
+			return
+		}
+	done
+	rel=${release_dir:-$tmp/release}
+	if [ -z "$release_dir" ]; then
+		mkdir -p "$rel"
+		if ! { CC=musl-gcc meson setup "$tmp/musl" "$src" -Dstatic=true -Dbuildtype=release -Dcmocka=disabled &&
+			meson compile -C "$tmp/musl" src/closefds:executable; } >"$tmp/musl.log" 2>&1; then
+			tail -n 20 "$tmp/musl.log"
+			fail "dockerfile: a static musl build"
+			return
+		fi
+		cp "$tmp/musl/src/closefds" "$rel/closefds-x86_64"
+		(cd "$rel" && sha256sum closefds-x86_64 >SHA256SUMS)
+	fi
+	line=$(grep ' closefds-x86_64$' "$rel/SHA256SUMS") || {
+		fail "dockerfile: no closefds-x86_64 line in $rel/SHA256SUMS"
+		return
+	}
+	ctx=$tmp/ctx
+	mkdir -p "$ctx" "$tmp/base/bin"
+	sed -n '/^FROM debian:12-slim AS closefds$/,/^CMD \[/p' "$src/README.md" >"$ctx/Dockerfile"
+	grep -q 'sha256sum -c' "$ctx/Dockerfile" || {
+		fail "dockerfile: no Dockerfile with sha256sum -c in README.md"
+		return
+	}
+	cp "$(command -v busybox)" "$tmp/base/bin/busybox"
+	for a in sh sha256sum chmod; do ln -s busybox "$tmp/base/bin/$a"; done
+	cp "$(command -v busybox)" "$ctx/myserver"
+	p() { podman --root "$tmp/storage" --runroot "$tmp/run" "$@"; }
+	tar -C "$tmp/base" -cf "$tmp/base.tar" .
+	p import "$tmp/base.tar" docker.io/library/debian:12-slim >"$tmp/podman.log" 2>&1 || {
+		cat "$tmp/podman.log"
+		fail "dockerfile: podman import of the stand-in base image"
+		return
+	}
+	port=$((20000 + $$ % 10000))
+	busybox httpd -f -p "127.0.0.1:$port" -h "$rel" &
+	httpd=$!
+	sleep 1
+	url=http://127.0.0.1:$port
+	if p build --pull=never --runtime runc -t closefds-dockerfile --build-arg "CLOSEFDS_URL=$url" \
+		--build-arg "CLOSEFDS_SHA256SUMS_LINE=$line" "$ctx" >"$tmp/build.log" 2>&1; then
+		ok "dockerfile: the README's Dockerfile builds with the binary's SHA256SUMS line"
+	else
+		tail -n 20 "$tmp/build.log"
+		fail "dockerfile: the README's Dockerfile does not build"
+	fi
+	bad="0000000000000000000000000000000000000000000000000000000000000000  closefds-x86_64"
+	if p build --pull=never --runtime runc -t closefds-dockerfile-bad --build-arg "CLOSEFDS_URL=$url" \
+		--build-arg "CLOSEFDS_SHA256SUMS_LINE=$bad" "$ctx" >"$tmp/build.log" 2>&1; then
+		fail "dockerfile: built with a wrong checksum"
+	elif grep -q 'did NOT match' "$tmp/build.log"; then
+		ok "dockerfile: a wrong checksum fails the build (sha256sum -c)"
+	else
+		tail -n 20 "$tmp/build.log"
+		fail "dockerfile: the build with a wrong checksum failed, but not at sha256sum -c"
+	fi
+	kill "$httpd"
+	wait "$httpd" 2>/dev/null || true
+	got=$(p run --rm --runtime runc --network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+		closefds-dockerfile --version 2>&1) || true
+	same "dockerfile: the image runs closefds (podman run IMAGE --version)" "closefds $version" "$got"
+	p rmi -a -f >/dev/null 2>&1 || true
+	p system reset -f >/dev/null 2>&1 || true
+	say "dockerfile: $(($(date +%s) - start)) s"
+}
+
 [ "$#" -gt 0 ] || set -- deb rpm
+release_dir=
 for what in "$@"; do
 	case $what in
 	deb) check_deb ;;
 	rpm) check_rpm ;;
+	dockerfile) check_dockerfile ;;
+	dockerfile=*)
+		release_dir=$(cd "${what#dockerfile=}" && pwd)
+		check_dockerfile
+		;;
 	*)
-		say "usage: package-check.sh [deb] [rpm]"
+		say "usage: package-check.sh [deb] [rpm] [dockerfile[=RELEASE_DIR]]"
 		exit 2
 		;;
 	esac
