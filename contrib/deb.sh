@@ -21,21 +21,31 @@ die() {
 	say "$*"
 	exit 1
 }
-version=$(sed -n "s/^  version : '\\(.*\\)',\$/\\1/p" "$src/meson.build")
-[ -n "$version" ] || die "no version in meson.build"
 command -v dpkg-buildpackage >/dev/null 2>&1 || die "dpkg-buildpackage is not installed (dpkg-dev)"
 
 work=$(mktemp -d)
 done=0
 trap '[ "$done" = 1 ] && rm -rf "$work" || echo "deb.sh: failed; logs in $work" >&2' EXIT
-tree=$work/closefds-$version
+# version: meson.build's, in the tree copied or the tarball; when: the time
+# of the commit (the tarball's meson.build carries it)
+get_version() { sed -n "s/^  version : '\\(.*\\)',\$/\\1/p" "$1"; }
 if [ -n "$tarball" ]; then
-	tar -xJf "$tarball" -C "$work"
-	[ -f "$tree/meson.build" ] || die "$tarball has no closefds-$version/meson.build"
+	mkdir "$work/unpack"
+	tar -xJf "$tarball" -C "$work/unpack"
+	set -- "$work"/unpack/closefds-*/meson.build
+	if [ "$#" != 1 ] || [ ! -f "$1" ]; then die "$tarball has no closefds-VERSION/meson.build"; fi
+	version=$(get_version "$1")
+	when=$(stat -c %Y "$1")
+	tree=$work/closefds-$version
+	mv "${1%/meson.build}" "$tree"
 else
+	version=$(get_version "$src/meson.build")
+	when=$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)
+	tree=$work/closefds-$version
 	mkdir "$tree"
 	(cd "$src" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - --no-recursion --ignore-failed-read) | tar -xf - -C "$tree"
 fi
+[ -n "$version" ] || die "no version in meson.build"
 [ ! -e "$tree/debian" ] || die "the source tree has a debian/ of its own"
 cp -R "$tree/contrib/debian" "$tree/debian"
 
@@ -44,7 +54,6 @@ cp -R "$tree/contrib/debian" "$tree/debian"
 # the build stays reproducible).
 top=$(dpkg-parsechangelog -l "$tree/debian/changelog" -S Version)
 if [ "${top%-*}" != "$version" ]; then
-	when=$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)
 	maint=$(sed -n 's/^Maintainer: //p' "$tree/debian/control")
 	{
 		printf 'closefds (%s-0.1) unstable; urgency=medium\n\n' "$version"
