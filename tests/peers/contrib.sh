@@ -32,6 +32,10 @@ check() { # check NAME TOOL ARGS...: ok if the command succeeds
 check "bash completion: shellcheck" shellcheck -s bash "$contrib/completions/closefds.bash"
 check "release.sh: shellcheck" shellcheck "$contrib/release.sh"
 check "release.sh: sh -n" sh -n "$contrib/release.sh"
+for script in release-check.sh deb.sh package-check.sh; do
+	check "$script: shellcheck" shellcheck "$contrib/$script"
+	check "$script: sh -n" sh -n "$contrib/$script"
+done
 check "bash completion: bash -n" bash -n "$contrib/completions/closefds.bash"
 check "zsh completion: zsh -n" zsh -n "$contrib/completions/_closefds"
 check "fish completion: fish -n" fish -n "$contrib/completions/closefds.fish"
