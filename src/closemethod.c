@@ -101,7 +101,7 @@ int close_ctx_for_each_gap(struct close_ctx *ctx, int (*per_gap)(struct close_ct
 	if (!b)
 		return ctx->bound_err;
 	int last = b->limit - 1;
-	fd_gap_iter_init(&it, ctx->keep, 3);
+	fd_gap_iter_init(&it, ctx->keep, (unsigned)ctx->first);
 	while (fd_gap_next(&it, ctx->keep, &gap) && gap.lo <= (unsigned)last) {
 		int hi = gap.hi > (unsigned)last ? last : (int)gap.hi;
 		int r = per_gap(ctx, (int)gap.lo, hi);

@@ -1,10 +1,12 @@
 /* closemethod.h: the vocabulary of closing: the methods, their names, the
  * context they share, and the one close() that tells closed from failed.
  *
- * Each method closes (or marks close-on-exec) every descriptor from 3 up
- * that is not in ctx->keep, and returns 0 or -errno.  A method that fails
- * may have closed some descriptors already; all of them are idempotent, so
- * the next method simply finishes the job. */
+ * Each method closes (or marks close-on-exec) every descriptor from
+ * ctx->first up (3 for closefds(1)) that is not in ctx->keep, and returns 0
+ * or -errno.  A method that fails may have closed some descriptors already;
+ * all of them are idempotent, so the next method simply finishes the job.
+ * Everything here is async-signal-safe (libclosefds calls it after fork):
+ * system calls, fixed buffers, no malloc, no stdio, no global written. */
 #ifndef CLOSEFDS_CLOSEMETHOD_H
 #define CLOSEFDS_CLOSEMETHOD_H
 
@@ -27,6 +29,7 @@ int parse_method(const char *arg, enum close_method *m);
 
 struct close_ctx {
 	const struct fd_set_ranges *keep;
+	int first;             /* the lowest descriptor to close: 3 for closefds(1) */
 	struct fd_bound bound; /* valid once have_bound */
 	bool have_bound;
 	int bound_err;         /* the table size could not be found: -errno */
@@ -67,8 +70,8 @@ int close_slot(int fd);
  * remembered in ctx->failed_fd and returned as -errno. */
 int close_counted(struct close_ctx *ctx, int fd);
 
-/* Call per_gap(ctx, lo, hi) for every gap of ctx->keep from 3 up, clipped
- * to the bound.  0, what per_gap returned, or ctx->bound_err. */
+/* Call per_gap(ctx, lo, hi) for every gap of ctx->keep from ctx->first up,
+ * clipped to the bound.  0, what per_gap returned, or ctx->bound_err. */
 int close_ctx_for_each_gap(struct close_ctx *ctx, int (*per_gap)(struct close_ctx *, int, int));
 
 #endif

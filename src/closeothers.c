@@ -19,7 +19,6 @@
 #include "fdflags.h"
 #include "fdscan.h"
 #include "signals.h"
-#include "testhooks.h"
 
 struct inherit_ctx {
 	int bad_fd;
@@ -90,20 +89,25 @@ static const struct method_entry step_proc = { "proc", close_method_proc };
 static const struct method_entry step_poll = { "poll", close_method_poll };
 static const struct method_entry step_loop = { "loop", close_method_loop };
 
-/* The methods to try for m, in order; returns how many. */
-static size_t method_steps(enum close_method m, const struct method_entry *steps[4])
+/* The methods to try for m, in order; returns how many.  Without may_defer
+ * CLOSE_RANGE_CLOEXEC is not one of them. */
+static size_t method_steps(enum close_method m, bool may_defer, const struct method_entry *steps[4])
 {
+	size_t n = 0;
+
 	switch (m) {
 	case METHOD_AUTO:
-		steps[0] = &step_cloexec;
-		steps[1] = &step_gaps;
-		steps[2] = &step_proc;
-		steps[3] = &step_loop;
-		return 4;
+		if (may_defer)
+			steps[n++] = &step_cloexec;
+		steps[n++] = &step_gaps;
+		steps[n++] = &step_proc;
+		steps[n++] = &step_loop;
+		return n;
 	case METHOD_CLOSE_RANGE:
-		steps[0] = &step_cloexec;
-		steps[1] = &step_gaps;
-		return 2;
+		if (may_defer)
+			steps[n++] = &step_cloexec;
+		steps[n++] = &step_gaps;
+		return n;
 	case METHOD_PROC:
 		steps[0] = &step_proc;
 		return 1;
@@ -117,19 +121,20 @@ static size_t method_steps(enum close_method m, const struct method_entry *steps
 	return 1;
 }
 
-int close_others(const struct fd_set_ranges *keep, enum close_method m, bool measure,
-		 struct close_report *rep)
+int close_others_run(const struct close_request *req, struct close_report *rep)
 {
 	const struct method_entry *steps[4];
-	size_t n = method_steps(m, steps);
-	struct close_ctx ctx = { .keep = keep, .failed_fd = -1, .choosing = m == METHOD_AUTO };
+	enum close_method m = req->method;
+	bool measure = req->measure;
+	size_t n = method_steps(m, req->may_defer, steps);
+	struct close_ctx ctx = { .keep = req->keep, .first = req->first, .failed_fd = -1,
+				 .choosing = m == METHOD_AUTO };
 	int r = -ENOSYS;
 
 	rep->n = 0;
 	rep->inherit_err = 0;
 	rep->inherit_fd = -1;
 	rep->have_open_before = measure && close_ctx_count_open(&ctx, &rep->open_before) == 0;
-	int leak_fd = testhook_leak_prepare ? testhook_leak_prepare() : -1;
 	for (size_t i = 0; i < n; i++) {
 		/* A forced close_range uses the plain call only where the
 		 * CLOEXEC flag is unknown (EINVAL before Linux 5.11): EPERM or
@@ -159,21 +164,28 @@ int close_others(const struct fd_set_ranges *keep, enum close_method m, bool mea
 		if (r == 0)
 			break;
 	}
-	if (r == 0) {
+	if (r == 0 && req->inherit) {
 		r = make_inheritable(&ctx, &rep->inherit_fd);
 		rep->inherit_err = r;
 	}
-	if (testhook_leak && leak_fd >= 0)
-		testhook_leak(leak_fd);
 	rep->bound = ctx.bound;
 	rep->have_bound = ctx.have_bound;
 	rep->bound_err = ctx.bound_err;
 	return r;
 }
 
+int close_others(const struct fd_set_ranges *keep, enum close_method m, bool measure,
+		 struct close_report *rep)
+{
+	const struct close_request req = { .keep = keep, .first = 3, .method = m,
+					   .may_defer = true, .inherit = true, .measure = measure };
+
+	return close_others_run(&req, rep);
+}
+
 int keep_inheritable(const struct fd_set_ranges *keep, int *bad_fd)
 {
-	struct close_ctx ctx = { .keep = keep, .failed_fd = -1 };
+	struct close_ctx ctx = { .keep = keep, .first = 3, .failed_fd = -1 };
 
 	return make_inheritable(&ctx, bad_fd);
 }

@@ -34,11 +34,29 @@ struct close_report {
 	unsigned long open_before; /* open descriptors to close, counted first */
 };
 
-/* Close everything not in keep with method m (auto: each in turn until one
- * succeeds), then clear FD_CLOEXEC on every kept open descriptor.  With
- * measure (--verbose), first count the descriptors to close and time each
- * method; without it, no clock is read (the vDSO pages it faults in cost
- * more than the call).  Returns 0 or the -errno of the last failure. */
+/* What to close, and how: closefds(1) and libclosefds' closefds_close_except
+ * both close through close_others_run. */
+struct close_request {
+	const struct fd_set_ranges *keep;
+	int first;          /* the lowest descriptor to close (3 for closefds(1)) */
+	enum close_method method;
+	bool may_defer;     /* an exec follows: CLOSE_RANGE_CLOEXEC may mark instead */
+	bool inherit;       /* then clear FD_CLOEXEC on every kept open descriptor */
+	bool measure;       /* --verbose: count first, time each method */
+};
+
+/* Close everything from req->first up not in req->keep with req->method
+ * (auto: each in turn until one succeeds), then, with req->inherit, clear
+ * FD_CLOEXEC on every kept open descriptor.  With measure, first count the
+ * descriptors to close and time each method; without it, no clock is read
+ * (the vDSO pages it faults in cost more than the call).  Without
+ * may_defer, auto and close_range close for real (plain close_range over
+ * the gaps).  Async-signal-safe.  Returns 0 or the -errno of the last
+ * failure. */
+int close_others_run(const struct close_request *req, struct close_report *rep);
+
+/* closefds(1)'s closing step: close_others_run from 3, deferring where it
+ * can, then making the kept descriptors inheritable. */
 int close_others(const struct fd_set_ranges *keep, enum close_method m, bool measure,
 		 struct close_report *rep);
 

@@ -25,3 +25,19 @@ int parse_fd_number(const char *s, size_t len, int *out)
 	*out = (int)v;
 	return 0;
 }
+
+size_t format_fd_number(int v, char *buf)
+{
+	char rev[DECIMAL_INT_SIZE];
+	size_t n = 0, len = 0;
+	unsigned u = v < 0 ? 0 : (unsigned)v;
+
+	do {
+		rev[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	while (n > 0)
+		buf[len++] = rev[--n];
+	buf[len] = '\0';
+	return len;
+}

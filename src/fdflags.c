@@ -54,14 +54,23 @@ int fd_dup2(int from, int to)
 
 /* A few at most: each is a failed close() of a descriptor of closefds'
  * own; past OWN_MAX the oldest are forgotten (and stay close-on-exec
- * unless a kept range clears them, which it then may). */
+ * unless a kept range clears them, which it then may).  Written only once
+ * fd_own_remember() has been called, which closefds(1) does first thing
+ * and libclosefds never does: there fd_close_own writes no global (its
+ * callers keep no range of their own open). */
 #define OWN_MAX 16
 static int own_left[OWN_MAX];
 static unsigned own_n;
+static bool own_remember;
+
+void fd_own_remember(void)
+{
+	own_remember = true;
+}
 
 void fd_close_own(int fd)
 {
-	if (close(fd) == 0 || errno == EBADF || fd_open_state(fd) == 0)
+	if (close(fd) == 0 || errno == EBADF || fd_open_state(fd) == 0 || !own_remember)
 		return;
 	own_left[own_n++ % OWN_MAX] = fd;
 }

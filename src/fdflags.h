@@ -28,9 +28,12 @@ int fd_dup2(int from, int to);
 
 /* Close a descriptor closefds opened for itself (close-on-exec, always).
  * Where close() fails and it stays open (a seccomp filter), it is
- * remembered, so that a kept range around it never makes it inheritable:
- * execve then closes it. */
+ * remembered (once fd_own_remember() was called: closefds(1) only), so
+ * that a kept range around it never makes it inheritable: execve then
+ * closes it.  Without fd_own_remember() it writes no global:
+ * async-signal-safe. */
 void fd_close_own(int fd);
+void fd_own_remember(void);
 
 /* fd is one of closefds' own that fd_close_own() could not close. */
 bool fd_is_own_leftover(int fd);

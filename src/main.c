@@ -174,7 +174,11 @@ static int close_or_audit(const struct options *o, const struct plan *plan)
 				    strerror(-r));
 		return 0;
 	}
+	/* closefds-testhooks only: a descriptor to put back after closing. */
+	int leak_fd = testhook_leak_prepare ? testhook_leak_prepare() : -1;
 	r = close_others(&plan->keep, o->method, o->verbose, &rep);
+	if (testhook_leak && leak_fd >= 0)
+		testhook_leak(leak_fd);
 	if (o->verbose)
 		report_methods(&rep);
 	return r < 0 ? closing_failed(o, &rep, r) : 0;
@@ -241,6 +245,7 @@ static int run(int argc, char *argv[], struct options *o, struct plan *plan, str
 	const char *bad_option;
 	int bad_fd, r;
 
+	fd_own_remember();
 	/* First, so that a call a seccomp filter traps fails instead of
 	 * killing closefds, from here to the execve. */
 	if ((r = signals_prepare()) < 0)

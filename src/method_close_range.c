@@ -35,7 +35,7 @@ static int over_gaps(struct close_ctx *ctx, unsigned flags)
 	struct fd_gap_iter it;
 	struct fd_gap gap;
 
-	fd_gap_iter_init(&it, ctx->keep, 3);
+	fd_gap_iter_init(&it, ctx->keep, (unsigned)ctx->first);
 	while (fd_gap_next(&it, ctx->keep, &gap)) {
 		int r = sys_close_range(gap.lo, gap.hi, flags);
 		if (r < 0)

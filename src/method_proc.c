@@ -25,7 +25,7 @@ static int close_listed(int fd, void *arg)
 {
 	struct close_ctx *ctx = arg;
 
-	if (fd < 3 || fd_set_contains(ctx->keep, fd))
+	if (fd < ctx->first || fd_set_contains(ctx->keep, fd))
 		return 0;
 	return close_counted(ctx, fd);
 }

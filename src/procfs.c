@@ -1,7 +1,8 @@
 /* procfs.c: see procfs.h.
  *
- * getdents64 into a fixed buffer: no opendir(), no malloc, nothing that
- * grows with the number of descriptors.  Closing an entry already read
+ * getdents64 into a fixed buffer: no opendir(), no malloc, no stdio,
+ * nothing that grows with the number of descriptors (async-signal-safe:
+ * libclosefds reads /proc after fork).  Closing an entry already read
  * does not disturb the directory position (procfs positions are descriptor
  * numbers). */
 #include "config.h"
@@ -10,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,13 +37,13 @@ static int on_procfs(int fd)
 int procfs_open_fd_dir(void)
 {
 	struct stat self, entry;
-	char name[16];
+	char name[DECIMAL_INT_SIZE];
 	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r;
 
 	if (dir < 0)
 		return -errno;
-	snprintf(name, sizeof(name), "%d", dir);
+	format_fd_number(dir, name);
 	if ((r = on_procfs(dir)) == 0) {
 		if (fstat(dir, &self) < 0 || fstatat(dir, name, &entry, 0) < 0)
 			r = errno == ENOENT || errno == EBADF ? -ENOENT : -errno;
@@ -99,12 +99,18 @@ int procfs_fd_each(int dir, int (*fn)(int fd, void *ctx), void *ctx)
 static int field_number(const char *buf, const char *name, int last, int *out)
 {
 	char key[32];
-	int n = snprintf(key, sizeof(key), "\n%s:", name);
-	const char *p = strstr(buf, key);
+	size_t n = strlen(name);
 
-	if (n < 0 || (size_t)n >= sizeof(key) || !p)
+	if (n + 3 > sizeof(key))
 		return -ENOENT;
-	p += n;
+	key[0] = '\n';
+	memcpy(key + 1, name, n);
+	key[n + 1] = ':';
+	key[n + 2] = '\0';
+	const char *p = strstr(buf, key);
+	if (!p)
+		return -ENOENT;
+	p += n + 2;
 	const char *end = strchr(p, '\n');
 	if (!end)
 		return -EINVAL;

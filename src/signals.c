@@ -51,22 +51,66 @@ static bool sigsys_changed;
 static volatile sig_atomic_t trapped, sent_while_blocked;
 
 #ifdef RETURN_REGISTER
-static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+/* A trap (si_code SYS_SECCOMP): the trapped call now fails with ENOSYS.
+ * Both handlers start here. */
+static bool untrap(const siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 
-	if (si->si_code != SYS_SECCOMP) {
-		/* Sent by someone (kill -SYS): what it would have done. */
-		if (sigismember(&caller_mask, SIGSYS)) {
-			sent_while_blocked = 1; /* raised again by signals_restore() */
-		} else if (caller_sigsys.sa_handler != SIG_IGN) {
-			signal(sig, SIG_DFL);
-			raise(sig);
-		}
+	if (si->si_code != SYS_SECCOMP)
+		return false;
+	RETURN_REGISTER(uc) = -ENOSYS;
+	return true;
+}
+
+static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	if (untrap(si, ucv)) {
+		trapped = trapped + 1;
 		return;
 	}
-	RETURN_REGISTER(uc) = -ENOSYS;
-	trapped = trapped + 1;
+	/* Sent by someone (kill -SYS): what it would have done. */
+	if (sigismember(&caller_mask, SIGSYS)) {
+		sent_while_blocked = 1; /* raised again by signals_restore() */
+	} else if (caller_sigsys.sa_handler != SIG_IGN) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+}
+
+/* A guard's handler writes nothing but the signal frame: a SIGSYS sent by
+ * someone is sent again, to this thread, while SIGSYS is blocked (as it is
+ * in a handler), and stays blocked after the handler returns (the frame's
+ * mask is the one sigreturn installs), so it waits, pending, for
+ * sigsys_guard_leave to put the caller's settings back. */
+static void on_sigsys_guarded(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	int saved = errno;
+
+	if (untrap(si, ucv))
+		return;
+	sigaddset(&uc->uc_sigmask, sig);
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+	errno = saved;
+}
+
+static void sigsys_action(struct sigaction *act, void (*fn)(int, siginfo_t *, void *))
+{
+	*act = (struct sigaction){ .sa_sigaction = fn, .sa_flags = SA_SIGINFO | SA_RESTART };
+	sigemptyset(&act->sa_mask);
+}
+
+/* Unblock SIGSYS in this thread; *old receives the mask before.  The
+ * kernel stores the old set before a pending SIGSYS is delivered on the
+ * call's return. */
+static int unblock_sigsys(sigset_t *old)
+{
+	sigset_t sys;
+
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	return sigprocmask(SIG_UNBLOCK, &sys, old) < 0 ? -errno : 0;
 }
 #endif
 
@@ -77,13 +121,9 @@ int signals_prepare(void)
 	if (sigaction(SIGPIPE, &ignore, &caller_sigpipe) < 0)
 		return -errno;
 #ifdef RETURN_REGISTER
-	struct sigaction untrap = { .sa_sigaction = on_sigsys,
-				    .sa_flags = SA_SIGINFO | SA_RESTART };
-	sigset_t sys;
+	struct sigaction handler;
 
-	sigemptyset(&untrap.sa_mask);
-	sigemptyset(&sys);
-	sigaddset(&sys, SIGSYS);
+	sigsys_action(&handler, on_sigsys);
 	/* The caller's disposition is read before the handler can run (the
 	 * old action of the installing call is stored only after the call
 	 * returns, when a pending SIGSYS may already have been handled).  The
@@ -96,10 +136,12 @@ int signals_prepare(void)
 	if (sigaction(SIGSYS, NULL, &caller_sigsys) < 0)
 		return -errno;
 	sigsys_changed = true;
-	if (sigaction(SIGSYS, &untrap, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &sys, &caller_mask) < 0)
+	if (sigaction(SIGSYS, &handler, NULL) < 0)
 		return -errno;
-#endif
+	return unblock_sigsys(&caller_mask);
+#else
 	return 0;
+#endif
 }
 
 /* Whether execve, called now, would be trapped: an empty path fails with
@@ -152,4 +194,58 @@ void signals_exec_failed(void)
 unsigned long signals_trapped(void)
 {
 	return (unsigned long)trapped;
+}
+
+/* Swapped in with one call, so that of two guards entered at once in two
+ * threads exactly one sees the caller's disposition and puts it back: a
+ * read before the install could leave the handler in place for good. */
+int sigsys_guard_enter(struct sigsys_guard *g)
+{
+	g->installed = false;
+#ifdef RETURN_REGISTER
+	struct sigaction handler;
+	int r;
+
+	sigsys_action(&handler, on_sigsys_guarded);
+	if (sigaction(SIGSYS, &handler, &g->caller) < 0)
+		return -errno;
+	g->installed = !((g->caller.sa_flags & SA_SIGINFO) &&
+			 g->caller.sa_sigaction == on_sigsys_guarded);
+	if ((r = unblock_sigsys(&g->caller_mask)) < 0) {
+		if (g->installed)
+			sigaction(SIGSYS, &g->caller, NULL);
+		g->installed = false;
+		return r;
+	}
+#else
+	sigemptyset(&g->caller_mask);
+#endif
+	return 0;
+}
+
+/* Where the caller blocked SIGSYS, it is blocked before the disposition is
+ * put back, so that a SIGSYS sent in between waits; where not, it is
+ * unblocked after, so that one held by the handler meets the caller's
+ * disposition (ignored: setting SIG_IGN discards it). */
+int sigsys_guard_leave(struct sigsys_guard *g)
+{
+#ifdef RETURN_REGISTER
+	sigset_t sys;
+	bool blocked = sigismember(&g->caller_mask, SIGSYS) == 1;
+	int r = 0;
+
+	sigemptyset(&sys);
+	sigaddset(&sys, SIGSYS);
+	if (blocked && sigprocmask(SIG_BLOCK, &sys, NULL) < 0)
+		r = -errno;
+	if (g->installed && sigaction(SIGSYS, &g->caller, NULL) < 0 && r == 0)
+		r = -errno;
+	if (!blocked && sigprocmask(SIG_UNBLOCK, &sys, NULL) < 0 && r == 0)
+		r = -errno;
+	g->installed = false;
+	return r;
+#else
+	(void)g;
+	return 0;
+#endif
 }

@@ -3,6 +3,7 @@
 #ifndef CLOSEFDS_SIGNALS_H
 #define CLOSEFDS_SIGNALS_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 /* Ignore SIGPIPE (a message to a pipe nobody reads must fail with EPIPE,
@@ -24,7 +25,26 @@ int signals_restore(void);
 /* After a failed exec: ignore SIGPIPE again for the message. */
 void signals_exec_failed(void);
 
-/* How many calls a seccomp filter has trapped so far. */
+/* How many calls a seccomp filter has trapped so far (closefds(1) only:
+ * the handler of signals_prepare counts, a guard's does not). */
 unsigned long signals_trapped(void);
+
+/* libclosefds: the same SIGSYS handling for the length of one call, with
+ * nothing written but the guard (the caller's stack) and the kernel's
+ * signal state, so it is async-signal-safe and works in a vfork() child.
+ * sigsys_guard_enter swaps in a handler that turns a trapped system call
+ * into one failing with ENOSYS, and unblocks SIGSYS in the calling thread;
+ * sigsys_guard_leave puts the caller's disposition and SIGSYS's place in
+ * the mask back.  A SIGSYS sent by kill() meanwhile is held (blocked and
+ * pending) until the leave, then has the effect the caller's settings give
+ * it.  Where another call's guard is in place already (another thread),
+ * the disposition is left to that one.  0 or -errno. */
+struct sigsys_guard {
+	sigset_t caller_mask;
+	struct sigaction caller; /* valid when installed */
+	bool installed;          /* this guard swapped the handler in */
+};
+int sigsys_guard_enter(struct sigsys_guard *g);
+int sigsys_guard_leave(struct sigsys_guard *g);
 
 #endif

@@ -1,10 +1,10 @@
 /* verify.c: --verify.
  *
  * Independent of the closing methods: the list of open descriptors comes
- * from /proc/self/fd when it is this process's own (procfs.c), else, when
- * it cannot be read (no /proc, or no free slot for the directory), from
- * fcntl(F_GETFD) on every slot below the table size.  Both see every kind
- * of file, O_PATH included.  A descriptor that is open but close-on-exec
+ * from fd_walk_all (fdwalk.c: /proc/self/fd when it is this process's own,
+ * else fcntl(F_GETFD) on every slot below the table size), the walk
+ * libclosefds' closefds_check makes too.  Both see every kind of file,
+ * O_PATH included.  A descriptor that is open but close-on-exec
  * does not reach COMMAND (CLOSE_RANGE_CLOEXEC leaves the closed ones in
  * that state until execve), so the check is on what execve will pass on. */
 #include "config.h"
@@ -18,34 +18,28 @@
 
 #include "activation.h"
 #include "fdflags.h"
-#include "fdbound.h"
 #include "fdlist.h"
-#include "procfs.h"
+#include "fdwalk.h"
 
 struct verify_ctx {
+	struct fd_walk walk; /* first: the walk's callbacks get it */
 	const struct plan *p;
 	FILE *out;
-	int dir; /* /proc/self/fd, or -1 */
 	int problems;
 };
 
 static void problem(struct verify_ctx *vc, int fd, const char *what)
 {
 	fprintf(vc->out, "closefds: --verify: descriptor %d %s: ", fd, what);
-	fd_describe(vc->out, fd, vc->dir);
+	fd_describe(vc->out, fd, vc->walk.dir);
 	fputc('\n', vc->out);
 	vc->problems++;
 }
 
-static int check_open(int fd, void *arg)
+static int check_open(struct fd_walk *w, int fd, int flags)
 {
-	struct verify_ctx *vc = arg;
-	int flags = fcntl(fd, F_GETFD);
+	struct verify_ctx *vc = (struct verify_ctx *)w;
 
-	if (flags < 0 && errno == EBADF)
-		return 0; /* closed since it was listed: nothing reaches COMMAND */
-	if (flags < 0)
-		return -errno; /* the check cannot run: one error, not one per slot */
 	if (!fd_set_contains(&vc->p->keep, fd)) {
 		if (!(flags & FD_CLOEXEC))
 			problem(vc, fd, "would leak to COMMAND");
@@ -53,6 +47,11 @@ static int check_open(int fd, void *arg)
 		problem(vc, fd, "is kept but close-on-exec");
 	}
 	return 0;
+}
+
+static void forget_problems(struct fd_walk *w)
+{
+	((struct verify_ctx *)w)->problems = 0;
 }
 
 static void check_required(struct verify_ctx *vc, int fd)
@@ -66,23 +65,11 @@ static void check_required(struct verify_ctx *vc, int fd)
 
 int verify_table(const struct plan *p, FILE *out)
 {
-	struct verify_ctx vc = { .p = p, .out = out, .dir = procfs_open_fd_dir() };
+	struct verify_ctx vc = { .walk = { .fn = check_open, .restart = forget_problems },
+				 .p = p, .out = out };
 	const struct options *o = p->opts;
-	int r = vc.dir >= 0 ? procfs_fd_each(vc.dir, check_open, &vc) : -ENOENT;
+	int r = fd_walk_all(&vc.walk);
 
-	/* Without a slot for the directory (a full table: CLOSE_RANGE_CLOEXEC
-	 * leaves it full until execve), without /proc, or where reading it
-	 * failed: every slot of the table, which the select probe sizes
-	 * without a descriptor. */
-	if (r < 0) {
-		struct fd_bound b;
-		vc.problems = 0;
-		r = fd_bound_get(&b);
-		for (long long fd = 0; r == 0 && fd < b.limit; fd++)
-			r = check_open((int)fd, &vc);
-	}
-	if (vc.dir >= 0)
-		fd_close_own(vc.dir);
 	if (r < 0)
 		return r;
 	for (int fd = 0; fd <= 2; fd++)
