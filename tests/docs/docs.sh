@@ -93,4 +93,27 @@ else
 fi
 if grep -q '^Prerequisites:' "$readme"; then ok "README has a prerequisites line"; else not_ok "README prerequisites line"; fi
 
+# libclosefds: every function the version script exports has its own
+# section-3 page that lints clean, and the README names it; the version page
+# shows the version closefds --version prints.
+functions=$(sed -n '/^global:/,/^local:/p' "$root/src/libclosefds.sym" | sed -n 's/^[[:space:]]*\([a-z_]*\);.*/\1/p')
+for f in $functions; do
+	page=$root/man/$f.3
+	r=$(grep -c "$f" "$readme")
+	if [ ! -f "$page" ] || [ "$r" -eq 0 ]; then
+		not_ok "$f: man page $page $([ -f "$page" ] && echo exists || echo missing), README $r"
+	elif ! command -v mandoc >/dev/null 2>&1; then
+		skip "$f.3 lints clean" "mandoc is not installed"
+	else
+		lint=$(mandoc -Tlint -Wwarning "$page" 2>&1)
+		if [ -z "$lint" ]; then ok "$f has a man page that lints clean and is in the README"; else not_ok "mandoc -Tlint $f.3" "$lint"; fi
+	fi
+done
+version=$("$closefds" --version | sed 's/^closefds //')
+if grep -qF "CLOSEFDS_VERSION_STRING \\(dq$version\\(dq" "$root/man/closefds_version.3"; then
+	ok "closefds_version.3 shows version $version"
+else
+	not_ok "closefds_version.3 does not show version $version"
+fi
+
 tap_done
