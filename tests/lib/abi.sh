@@ -7,6 +7,7 @@
 #  - every function the shared library imports is async-signal-safe (the
 #    library is linked with --gc-sections, so its imports are what its
 #    exports reach): POSIX's list, or a Linux system call wrapper;
+#  - the functions that write the engine's globals are not in it;
 #  - the static library defines no global symbol but closefds_* (the
 #    engine's internal names are local: no clash with a program's own),
 #    where it was made by src/mkstatic.sh.
@@ -69,7 +70,7 @@ safe='clock_gettime close dup2 fcntl fstat fstatat getpid memcpy memmove memset
 open openat poll read sigaction sigaddset sigdelset sigemptyset sigfillset
 sigismember sigprocmask strchr strcmp strlen strstr sysconf
 fstatfs getrlimit mmap mprotect munmap syscall getdents64 close_range
-__errno_location __errno __stack_chk_fail __stack_chk_fail_local
+__errno_location __errno __stack_chk_fail __stack_chk_fail_local __stack_chk_guard
 __cxa_finalize __gmon_start__ _ITM_deregisterTMCloneTable _ITM_registerTMCloneTable'
 imports=$(nm -D --undefined-only "$so" | awk '{print $NF}' | sed 's/@.*//' | sort -u)
 unsafe=
@@ -90,6 +91,25 @@ if [ -z "$unsafe" ]; then
 	ok "every import is async-signal-safe: $(printf '%s ' $imports)"
 else
 	not_ok "imports that are not async-signal-safe:$unsafe"
+fi
+
+# No global state written: the engine's globals (closefds(1)'s saved signal
+# settings, its trap count, its list of own descriptors whose close failed)
+# have their writers in functions the exports do not reach, which
+# --gc-sections leaves out of the library.
+all=$(nm "$so" 2>/dev/null | awk '{print $NF}')
+if [ -z "$all" ]; then
+	skip "no writer of a global in the library" "its symbol table is stripped"
+else
+	present=
+	for f in fd_own_remember signals_prepare signals_restore on_sigsys; do
+		if printf '%s\n' "$all" | grep -qxF "$f"; then present="$present $f"; fi
+	done
+	if [ -z "$present" ] && printf '%s\n' "$all" | grep -qxF sigsys_guard_enter; then
+		ok "the writers of the engine's globals are not in the library (fd_own_remember, signals_prepare, signals_restore, on_sigsys)"
+	else
+		not_ok "the library holds writers of global state:$present"
+	fi
 fi
 
 if [ "$localized" = true ]; then

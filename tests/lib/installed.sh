@@ -22,9 +22,9 @@ if [ "$cross" = true ]; then
 	tap_done
 	exit
 fi
-for tool in meson pkg-config; do
+for tool in meson pkg-config readelf; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
-		skip "the installed library" "$tool is not installed"
+		not_ok "the installed library: $tool is not installed (a prerequisite of the tests)"
 		tap_done
 		exit
 	fi
