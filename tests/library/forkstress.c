@@ -23,9 +23,11 @@
  * on a lock the parent holds (bound 300 ms).
  *
  *   forkstress FDEXACT [--forks N] [--bound-ms MS] [--no-controls]
- *              [--broken skip|stdio|malloc|lock]
+ *              [--control-runs N] [--threads N] [--broken skip|stdio|malloc|lock]
  *
- * --forks: children per spawn mode (default 300).  --broken: run the whole
+ * --forks: children per spawn mode (default 300).  --control-runs: spawns of
+ * the leak control per mode (default 10).  --threads: hammering threads
+ * (default 8; fewer only to measure what they cost).  --broken: run the whole
  * test with a broken child instead, to see it fail: skip (leaves one
  * descriptor open), stdio (fprintf to the hammered FILE in the child, as a
  * library that logs would: glibc resets every FILE lock in the child of
@@ -101,6 +103,7 @@ static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER; /* the lock control */
 static pthread_mutex_t liblock = PTHREAD_MUTEX_INITIALIZER;
 static long bound_ms = 10000;
 static int n_threads = N_THREADS;
+static int control_runs = 10;
 
 /* The main thread's current wait, for the watchdog: 0 when not waiting. */
 static atomic_llong waiting_since_ms;
@@ -514,6 +517,8 @@ int main(int argc, char *argv[])
 			bound_ms = atol(argv[++i]);
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			n_threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--control-runs") == 0 && i + 1 < argc)
+			control_runs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--no-controls") == 0)
 			controls = false;
 		else if (strcmp(argv[i], "--broken") == 0 && i + 1 < argc) {
@@ -532,8 +537,8 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (forks < 1 || bound_ms < 100) {
-		fprintf(stderr, "forkstress: --forks >= 1, --bound-ms >= 100\n");
+	if (forks < 1 || bound_ms < 100 || control_runs < 1 || n_threads < 0 || n_threads > N_THREADS) {
+		fprintf(stderr, "forkstress: --forks >= 1, --bound-ms >= 100, --control-runs >= 1, --threads 0 to %d\n", N_THREADS);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -605,13 +610,13 @@ int main(int argc, char *argv[])
 				       ++tl_tap_number, mode_name[m], clone_skip);
 				continue;
 			}
-			for (int i = 0; i < 10; i++) {
+			for (int i = 0; i < control_runs; i++) {
 				make_case(&seed, i, seccomp, B_SKIP, &a);
 				one((enum mode)m, &a, &t);
 			}
-			tl_result(t.wrong == 10,
-				  "control: a close_except that leaves one descriptor open is caught every time [%s] (%d of 10)",
-				  mode_name[m], t.wrong);
+			tl_result(t.wrong == control_runs,
+				  "control: a close_except that leaves one descriptor open is caught every time [%s] (%d of %d)",
+				  mode_name[m], t.wrong, control_runs);
 			if (t.first[0])
 				printf("#   first: %s\n", t.first);
 		}
@@ -651,7 +656,7 @@ int main(int argc, char *argv[])
 		}
 		tl_result(t.ok == forks,
 			  "%d children by %s from a parent with %d hammering threads: %d exact tables, %d deadlocks, %d other failures (%d plain, %d close_range EPERM, %d close_range SIGSYS; %lld ms)",
-			  forks, mode_name[m], N_THREADS, t.ok, t.deadlocks, t.failed - t.deadlocks,
+			  forks, mode_name[m], n_threads, t.ok, t.deadlocks, t.failed - t.deadlocks,
 			  t.by_env[C_PLAIN], t.by_env[C_EPERM], t.by_env[C_TRAP], now_ms() - t0);
 		if (t.first[0])
 			printf("#   first failure: %s\n", t.first);
