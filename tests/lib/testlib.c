@@ -31,7 +31,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
 /* The same number on every architecture (the unified table since 5.1). */
 #ifndef __NR_close_range
@@ -728,14 +727,30 @@ struct dirent64_raw {
 	char name[];
 };
 
-/* The mount id of path (statx STATX_MNT_ID, Linux 5.8), or 0. */
-static unsigned long long mount_id(int dirfd, const char *path)
-{
-	struct statx sx;
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0 /* linux/magic.h, which musl-gcc does not have */
+#endif
 
-	if (statx(dirfd, path, AT_NO_AUTOMOUNT, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+/* The mount id of path (statx STATX_MNT_ID, Linux 5.8), or 0.  By the
+ * system call into a buffer of the kernel's struct statx layout (256 bytes,
+ * stx_mask at 0, stx_mnt_id at 144): musl 1.2.3 has neither statx() nor
+ * the struct. */
+static unsigned long long mount_id(const char *path)
+{
+#ifdef SYS_statx
+	unsigned char sx[256] __attribute__((aligned(8)));
+	unsigned int mask;
+	unsigned long long id;
+
+	if (syscall(SYS_statx, AT_FDCWD, path, AT_NO_AUTOMOUNT, 0x1000U /* STATX_MNT_ID */, sx) < 0)
 		return 0;
-	return sx.stx_mnt_id;
+	memcpy(&mask, sx, sizeof(mask));
+	memcpy(&id, sx + 144, sizeof(id));
+	return mask & 0x1000U ? id : 0;
+#else
+	(void)path;
+	return 0;
+#endif
 }
 
 /* Open ROOT/self/fd where ROOT is a proc mount of this process's own: a
@@ -757,8 +772,8 @@ static int open_own_fd_dir(const char *root)
 	if (strtol(link, NULL, 10) != (long)getpid())
 		return -1;
 	snprintf(path, sizeof(path), "%s/self/fd", root);
-	unsigned long long root_id = mount_id(AT_FDCWD, root);
-	if (!root_id || mount_id(AT_FDCWD, path) != root_id)
+	unsigned long long root_id = mount_id(root);
+	if (!root_id || mount_id(path) != root_id)
 		return -1;
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
