@@ -35,9 +35,10 @@ int parse_method(const char *arg, enum close_method *m)
 
 int close_slot(int fd)
 {
-	if (close(fd) == 0)
+	int err = -fd_close(fd);
+
+	if (err == 0)
 		return 1;
-	int err = errno;
 	if (err == EBADF)
 		return 0;
 	int state = fd_open_state(fd);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "retry.h"
@@ -13,6 +14,11 @@ int fd_open_state(int fd)
 	if (fcntl(fd, F_GETFD) != -1)
 		return 1;
 	return errno == EBADF ? 0 : -errno;
+}
+
+int fd_close(int fd)
+{
+	return syscall(SYS_close, fd) == 0 ? 0 : -errno;
 }
 
 int fd_set_cloexec(int fd, bool on)
@@ -70,7 +76,9 @@ void fd_own_remember(void)
 
 void fd_close_own(int fd)
 {
-	if (close(fd) == 0 || errno == EBADF || fd_open_state(fd) == 0 || !own_remember)
+	int r = fd_close(fd);
+
+	if (r == 0 || r == -EBADF || fd_open_state(fd) == 0 || !own_remember)
 		return;
 	own_left[own_n++ % OWN_MAX] = fd;
 }

@@ -12,6 +12,12 @@
  * error as an error. */
 int fd_open_state(int fd);
 
+/* close(2) as the kernel answers it: 0 or -errno.  Through syscall(), not
+ * close(): musl's close() turns EINTR into success, and a filter that
+ * answers EINTR (or anything) without closing must be seen (the callers
+ * then ask fd_open_state whether the slot was released). */
+int fd_close(int fd);
+
 /* Set or clear FD_CLOEXEC, leaving the flag alone when it is already
  * right.  0, or -errno (-EBADF: not open). */
 int fd_set_cloexec(int fd, bool on);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "decimal.h"
+#include "fdflags.h"
 
 int nullfds_parse(const char *arg, struct fd_set_ranges *fds, char *err, size_t errlen)
 {
@@ -64,7 +65,7 @@ int nullfds_apply(const struct fd_set_ranges *fds, FILE *verbose, int *bad_fd)
 			return -errno;
 		/* dup2 gives the copy FD_CLOEXEC clear: inheritable. */
 		int r = dup2(tmp, fd) < 0 ? -errno : 0;
-		close(tmp);
+		fd_close_own(tmp);
 		if (r < 0)
 			return r;
 		if (verbose)

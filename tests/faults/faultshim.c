@@ -8,8 +8,8 @@
  *   FAULT_MARK=path   created when the fault is injected, so the driver
  *                     knows when n has passed the last call
  *
- * close_range, getdents64 and pselect6 go through syscall(); their names
- * here are "close_range", "getdents64" and "pselect6" (pselect6_time64 too,
+ * close, close_range, getdents64 and pselect6 go through syscall(); their
+ * names here are "close", "close_range", "getdents64" and "pselect6" (pselect6_time64 too,
  * where the ABI has it); malloc, calloc and realloc share the name
  * "malloc".  With FAULT_FUNC=mmap the shim first grows the descriptor table
  * to 32768 slots (as an inherited large table would), so that the select
@@ -34,6 +34,10 @@
 static long calls;
 
 /* True when this call of `name` is the one to fail. */
+/* dlsym returns an object pointer; through uintptr_t to a function pointer,
+ * as POSIX requires to work. */
+#define REAL(name) ((__typeof__(&name))(uintptr_t)dlsym(RTLD_NEXT, #name))
+
 static int inject(const char *name)
 {
 	const char *f = getenv("FAULT_FUNC"), *n = getenv("FAULT_NTH");
@@ -47,16 +51,13 @@ static int inject(const char *name)
 		/* The raw syscall: open() here would recurse into the wrapper. */
 		long fd = syscall(SYS_openat, AT_FDCWD, mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 		if (fd >= 0)
-			syscall(SYS_close, fd);
+			REAL(syscall)(SYS_close, fd); /* not counted as closefds' */
 	}
 	const char *e = getenv("FAULT_ERRNO");
 	errno = e ? atoi(e) : EIO;
 	return 1;
 }
 
-/* dlsym returns an object pointer; through uintptr_t to a function pointer,
- * as POSIX requires to work. */
-#define REAL(name) ((__typeof__(&name))(uintptr_t)dlsym(RTLD_NEXT, #name))
 
 int open(const char *path, int flags, ...)
 {
@@ -246,6 +247,14 @@ long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
+	/* closefds closes through syscall(SYS_close) (fd_close: musl's close()
+	 * hides EINTR); released first, as the close() wrapper above does. */
+	if (nr == SYS_close) {
+		long r = REAL(syscall)(nr, a[0]);
+		if (r == 0 && inject("close"))
+			return -1;
+		return r;
+	}
 	if (nr == SYS_close_range && inject("close_range"))
 		return -1;
 	if (nr == SYS_getdents64 && inject("getdents64"))
@@ -285,7 +294,7 @@ static void write_count(void)
 		buf[i] = tmp[n - 1 - i];
 	buf[n++] = '\n';
 	syscall(SYS_write, fd, buf, (long)n);
-	syscall(SYS_close, fd);
+	REAL(syscall)(SYS_close, fd); /* not counted as closefds' */
 }
 
 __attribute__((destructor)) static void count_at_exit(void)

@@ -697,7 +697,8 @@ static bool judge(const struct scenario *sc, const char *call, const struct outc
 		  bool *refused, char *why, size_t len)
 {
 	bool is_exec = call && strcmp(call, "execve") == 0;
-	bool is_write = call && strcmp(call, "write") == 0;
+	/* musl's stdio writes with writev. */
+	bool is_write = call && (strcmp(call, "write") == 0 || strcmp(call, "writev") == 0);
 
 	*refused = false;
 	if (o->wall_timeout) {
@@ -978,6 +979,18 @@ static void matrix(size_t s)
 				       ++tl_tap_number, rows[c].label, sc->name);
 				continue;
 			}
+#ifndef __GLIBC__
+			/* musl's sigaction() first unblocks its internal signals
+			 * with rt_sigprocmask, before the rt_sigaction that
+			 * installs the handler (the man page's CAVEATS). */
+			if (!ac->err && !rows[c].site && strcmp(rows[c].call, "rt_sigprocmask") == 0) {
+				printf("ok %d - %s trap, %s # SKIP with musl the first trapped "
+				       "rt_sigprocmask is musl's, inside the sigaction() that installs "
+				       "the SIGSYS handler: it cannot be handled\n",
+				       ++tl_tap_number, rows[c].label, sc->name);
+				continue;
+			}
+#endif
 			char fault[96];
 			snprintf(fault, sizeof(fault), "%ld%s:%s", rows[c].nr, rows[c].cond, ac->spec);
 			filter_spec(spec, sizeof(spec), sc, fault);
