@@ -47,13 +47,30 @@ int fd_set_nonblock(int fd, bool on, bool *was)
 	return fcntl(fd, F_SETFL, flags) < 0 ? -errno : 0;
 }
 
+/* dup2(2) as the kernel answers it: musl's dup2() retries EBUSY without
+ * end.  Where the ABI has no dup2 (aarch64, riscv64), dup3, which refuses
+ * from == to: then dup2's answer is whether from is open. */
+static int sys_dup2(int from, int to)
+{
+#ifdef SYS_dup2
+	return syscall(SYS_dup2, from, to) < 0 ? -errno : 0;
+#else
+	if (from == to) {
+		int state = fd_open_state(from);
+		return state == 1 ? 0 : state == 0 ? -EBADF : state;
+	}
+	return syscall(SYS_dup3, from, to, 0) < 0 ? -errno : 0;
+#endif
+}
+
 int fd_dup2(int from, int to)
 {
 	int interrupted = 0;
+	int r;
 
-	while (dup2(from, to) < 0) {
-		if ((errno != EINTR && errno != EBUSY) || ++interrupted >= RETRY_MAX)
-			return -errno;
+	while ((r = sys_dup2(from, to)) < 0) {
+		if ((r != -EINTR && r != -EBUSY) || ++interrupted >= RETRY_MAX)
+			return r;
 	}
 	return 0;
 }

@@ -27,7 +27,8 @@ int fd_set_cloexec(int fd, bool on);
  * -errno. */
 int fd_set_nonblock(int fd, bool on, bool *was);
 
-/* dup2(from, to), repeated while it answers EINTR or EBUSY (Linux: another
+/* dup2(from, to) by the system call (musl's dup2() retries EBUSY without
+ * end), repeated while it answers EINTR or EBUSY (Linux: another
  * thread is opening to; none here, but a filter can answer either), at
  * most RETRY_MAX times.  0 or -errno. */
 int fd_dup2(int from, int to);

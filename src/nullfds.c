@@ -64,7 +64,7 @@ int nullfds_apply(const struct fd_set_ranges *fds, FILE *verbose, int *bad_fd)
 		if (tmp < 0)
 			return -errno;
 		/* dup2 gives the copy FD_CLOEXEC clear: inheritable. */
-		int r = dup2(tmp, fd) < 0 ? -errno : 0;
+		int r = fd_dup2(tmp, fd);
 		fd_close_own(tmp);
 		if (r < 0)
 			return r;

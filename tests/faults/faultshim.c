@@ -8,8 +8,9 @@
  *   FAULT_MARK=path   created when the fault is injected, so the driver
  *                     knows when n has passed the last call
  *
- * close, close_range, getdents64 and pselect6 go through syscall(); their
- * names here are "close", "close_range", "getdents64" and "pselect6" (pselect6_time64 too,
+ * close, dup2 (dup3 where there is no dup2), close_range, getdents64 and
+ * pselect6 go through syscall(); their names here are "close", "dup2",
+ * "close_range", "getdents64" and "pselect6" (pselect6_time64 too,
  * where the ABI has it); malloc, calloc and realloc share the name
  * "malloc".  With FAULT_FUNC=mmap the shim first grows the descriptor table
  * to 32768 slots (as an inherited large table would), so that the select
@@ -255,6 +256,12 @@ long syscall(long nr, ...)
 			return -1;
 		return r;
 	}
+#ifdef SYS_dup2
+	if (nr == SYS_dup2 && inject("dup2"))
+		return -1;
+#endif
+	if (nr == SYS_dup3 && inject("dup2"))
+		return -1;
 	if (nr == SYS_close_range && inject("close_range"))
 		return -1;
 	if (nr == SYS_getdents64 && inject("getdents64"))

@@ -145,7 +145,8 @@ struct action {
 
 static const struct action actions[] = {
 	{ "EPERM", "1", EPERM }, { "ENOSYS", "38", ENOSYS }, { "EINVAL", "22", EINVAL },
-	{ "EIO", "5", EIO },     { "EINTR", "4", EINTR },   { "trap", "trap", 0 },
+	{ "EIO", "5", EIO },     { "EINTR", "4", EINTR },   { "EBUSY", "16", EBUSY },
+	{ "trap", "trap", 0 },
 };
 #define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
 
