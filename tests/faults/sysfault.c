@@ -1,6 +1,8 @@
 /* sysfault.c: every system call closefds makes, failed through a seccomp
  * filter, in every scenario, with every action: EPERM, ENOSYS, EINVAL, EIO,
- * EINTR (every call answers EINTR, for ever) and a trap (SIGSYS).
+ * EINTR (every call answers EINTR, for ever), EBUSY (for ever too: what
+ * dup2 answers while another thread opens its target) and a trap
+ * (SIGSYS).
  *
  * The outcome of each run must be one of:
  *   - exit 0 and COMMAND (this program with --report) saw exactly the descriptor set
