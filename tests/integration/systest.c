@@ -10,6 +10,8 @@
  * have run.  Output: TAP.
  *
  * Usage: systest [--valgrind] [--quick] [--part=K/N] CLOSEFDS FDPROBE [CLOSEFDS_STATIC FDPROBE_STATIC]
+ * (SYSTEST_TIMES set in the environment: a "# time" comment per run, to see
+ * where the time goes)
  * (--valgrind: closefds under memcheck, tl_valgrind in testlib.h) */
 #include <errno.h>
 #include <fcntl.h>
