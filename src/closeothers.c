@@ -19,6 +19,7 @@
 #include "fdflags.h"
 #include "fdscan.h"
 #include "signals.h"
+#include "hotpath.h"
 
 struct inherit_ctx {
 	int bad_fd;
@@ -91,7 +92,7 @@ static const struct method_entry step_loop = { "loop", close_method_loop };
 
 /* The methods to try for m, in order; returns how many.  Without may_defer
  * CLOSE_RANGE_CLOEXEC is not one of them. */
-static size_t method_steps(enum close_method m, bool may_defer, const struct method_entry *steps[4])
+static HOT_PATH size_t method_steps(enum close_method m, bool may_defer, const struct method_entry *steps[4])
 {
 	size_t n = 0;
 
@@ -121,7 +122,7 @@ static size_t method_steps(enum close_method m, bool may_defer, const struct met
 	return 1;
 }
 
-int close_others_run(const struct close_request *req, struct close_report *rep)
+HOT_PATH int close_others_run(const struct close_request *req, struct close_report *rep)
 {
 	const struct method_entry *steps[4];
 	enum close_method m = req->method;
@@ -143,7 +144,7 @@ int close_others_run(const struct close_request *req, struct close_report *rep)
 			break;
 		struct method_attempt *a = &rep->tries[rep->n++];
 		long long t0 = measure ? now_usec() : 0;
-		unsigned long traps = signals_trapped();
+		unsigned long traps = req->see_traps ? signals_trapped() : 0;
 		ctx.closed = 0;
 		ctx.bounded = false;
 		ctx.failed_fd = -1;
@@ -157,7 +158,7 @@ int close_others_run(const struct close_request *req, struct close_report *rep)
 			.counted = ctx.counted,
 			.deferred = ctx.deferred,
 			.bounded = ctx.bounded,
-			.trapped = signals_trapped() != traps,
+			.trapped = req->see_traps && signals_trapped() != traps,
 			.declined = ctx.declined,
 			.usec = measure ? now_usec() - t0 : 0,
 		};
@@ -178,7 +179,8 @@ int close_others(const struct fd_set_ranges *keep, enum close_method m, bool mea
 		 struct close_report *rep)
 {
 	const struct close_request req = { .keep = keep, .first = 3, .method = m,
-					   .may_defer = true, .inherit = true, .measure = measure };
+					   .may_defer = true, .inherit = true, .measure = measure,
+					   .see_traps = true };
 
 	return close_others_run(&req, rep);
 }

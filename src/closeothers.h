@@ -43,6 +43,9 @@ struct close_request {
 	bool may_defer;     /* an exec follows: CLOSE_RANGE_CLOEXEC may mark instead */
 	bool inherit;       /* then clear FD_CLOEXEC on every kept open descriptor */
 	bool measure;       /* --verbose: count first, time each method */
+	bool see_traps;     /* closefds(1): note the methods a filter trapped (the
+			     * handler of signals_prepare counts traps; a guard's
+			     * does not, and its caller is not told) */
 };
 
 /* Close everything from req->first up not in req->keep with req->method

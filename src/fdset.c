@@ -7,6 +7,7 @@
  * merging adjacent ranges here rules that out by construction. */
 #include "config.h"
 #include "fdset.h"
+#include "hotpath.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -111,7 +112,7 @@ bool fd_set_overlaps(const struct fd_set_ranges *s, int lo, int hi)
 	return i < s->n && s->v[i].lo <= hi;
 }
 
-void fd_gap_iter_init(struct fd_gap_iter *it, const struct fd_set_ranges *s, unsigned from)
+HOT_PATH void fd_gap_iter_init(struct fd_gap_iter *it, const struct fd_set_ranges *s, unsigned from)
 {
 	it->next = 0;
 	it->from = from;
@@ -121,7 +122,7 @@ void fd_gap_iter_init(struct fd_gap_iter *it, const struct fd_set_ranges *s, uns
 		it->next++;
 }
 
-bool fd_gap_next(struct fd_gap_iter *it, const struct fd_set_ranges *s, struct fd_gap *gap)
+HOT_PATH bool fd_gap_next(struct fd_gap_iter *it, const struct fd_set_ranges *s, struct fd_gap *gap)
 {
 	while (!it->done) {
 		if (it->next == s->n) {

@@ -8,11 +8,12 @@
  * otherwise it runs to INT_MAX and is the last. */
 #include "config.h"
 #include "keepset.h"
+#include "hotpath.h"
 
 #include <errno.h>
 #include <limits.h>
 
-int keep_cursor_init(struct keep_cursor *c, int lowfd, const int *keep, size_t n_keep)
+HOT_PATH int keep_cursor_init(struct keep_cursor *c, int lowfd, const int *keep, size_t n_keep)
 {
 	if (lowfd < 0 || (!keep && n_keep > 0))
 		return -EINVAL;
@@ -22,7 +23,7 @@ int keep_cursor_init(struct keep_cursor *c, int lowfd, const int *keep, size_t n
 	return 0;
 }
 
-static void swap_int(int *a, int *b)
+static HOT_PATH void swap_int(int *a, int *b)
 {
 	int t = *a;
 
@@ -31,7 +32,7 @@ static void swap_int(int *a, int *b)
 }
 
 /* Restore the max-heap property of h[0..n) below i. */
-static void sift_down(int *h, size_t n, size_t i)
+static HOT_PATH void sift_down(int *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t big = i, l = 2 * i + 1, r = l + 1;
@@ -46,7 +47,7 @@ static void sift_down(int *h, size_t n, size_t i)
 	}
 }
 
-static void sift_up(int *h, size_t i)
+static HOT_PATH void sift_up(int *h, size_t i)
 {
 	while (i > 0 && h[(i - 1) / 2] < h[i]) {
 		swap_int(&h[(i - 1) / 2], &h[i]);
@@ -55,7 +56,7 @@ static void sift_up(int *h, size_t i)
 }
 
 /* Append [lo, hi] to w's set; the set is built in increasing order. */
-static void add_range(struct keep_window *w, int lo, int hi)
+static HOT_PATH void add_range(struct keep_window *w, int lo, int hi)
 {
 	struct fd_set_ranges *s = &w->set;
 
@@ -69,7 +70,7 @@ static void add_range(struct keep_window *w, int lo, int hi)
 	s->n++;
 }
 
-bool keep_cursor_next(struct keep_cursor *c, struct keep_window *w)
+HOT_PATH bool keep_cursor_next(struct keep_cursor *c, struct keep_window *w)
 {
 	size_t len = 0;
 	bool full = false; /* a number at or above next_lo did not fit */

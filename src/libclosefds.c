@@ -26,6 +26,7 @@
 #include "fdwalk.h"
 #include "keepset.h"
 #include "signals.h"
+#include "hotpath.h"
 
 /* The exported functions; the rest of the library is hidden
  * (-fvisibility=hidden) and the version script names these alone. */
@@ -33,7 +34,7 @@
 
 /* Return r (0 or a count, >= 0) with the caller's errno, or -1 with
  * errno = -r. */
-static int finish(int r, int caller_errno)
+static HOT_PATH int finish(int r, int caller_errno)
 {
 	if (r < 0) {
 		errno = -r;
@@ -44,7 +45,7 @@ static int finish(int r, int caller_errno)
 }
 
 /* Leave the guard; its failure counts where the call succeeded. */
-static int leave(struct sigsys_guard *g, int r)
+static HOT_PATH int leave(struct sigsys_guard *g, int r)
 {
 	int left = sigsys_guard_leave(g);
 
@@ -52,7 +53,7 @@ static int leave(struct sigsys_guard *g, int r)
 }
 
 CLOSEFDS_PUBLIC
-int closefds_close_except(int lowfd, const int *keep, size_t n_keep, unsigned int flags)
+HOT_PATH int closefds_close_except(int lowfd, const int *keep, size_t n_keep, unsigned int flags)
 {
 	int caller_errno = errno;
 	struct keep_cursor cursor;

@@ -11,6 +11,7 @@
  * rejects a bound above INT_MAX with EINVAL (opencontainers/runc#4596). */
 #include "config.h"
 #include "closemethod.h"
+#include "hotpath.h"
 
 #include <errno.h>
 #include <sys/syscall.h>
@@ -25,12 +26,12 @@
 
 /* Through syscall(): glibc before 2.34 and musl may lack the wrapper, and
  * the wrapper adds nothing. */
-static int sys_close_range(unsigned lo, unsigned hi, unsigned flags)
+static HOT_PATH int sys_close_range(unsigned lo, unsigned hi, unsigned flags)
 {
 	return syscall(__NR_close_range, lo, hi, flags) < 0 ? -errno : 0;
 }
 
-static int over_gaps(struct close_ctx *ctx, unsigned flags)
+static HOT_PATH int over_gaps(struct close_ctx *ctx, unsigned flags)
 {
 	struct fd_gap_iter it;
 	struct fd_gap gap;
@@ -45,7 +46,7 @@ static int over_gaps(struct close_ctx *ctx, unsigned flags)
 	return 0;
 }
 
-int close_method_close_range_cloexec(struct close_ctx *ctx)
+HOT_PATH int close_method_close_range_cloexec(struct close_ctx *ctx)
 {
 	int r = over_gaps(ctx, CLOSE_RANGE_CLOEXEC);
 
@@ -53,7 +54,7 @@ int close_method_close_range_cloexec(struct close_ctx *ctx)
 	return r;
 }
 
-int close_method_close_range_gaps(struct close_ctx *ctx)
+HOT_PATH int close_method_close_range_gaps(struct close_ctx *ctx)
 {
 	return over_gaps(ctx, 0);
 }

@@ -18,6 +18,7 @@
  * signal would not have interrupted them. */
 #include "config.h"
 #include "signals.h"
+#include "hotpath.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -124,7 +125,7 @@ static void on_sigsys_guarded(int sig, siginfo_t *si, void *ucv)
 	errno = saved;
 }
 
-static void sigsys_action(struct sigaction *act, void (*fn)(int, siginfo_t *, void *))
+static HOT_PATH void sigsys_action(struct sigaction *act, void (*fn)(int, siginfo_t *, void *))
 {
 	*act = (struct sigaction){ .sa_sigaction = fn, .sa_flags = SA_SIGINFO | SA_RESTART };
 	sigemptyset(&act->sa_mask);
@@ -225,14 +226,40 @@ unsigned long signals_trapped(void)
 	return (unsigned long)trapped;
 }
 
+/* The guard changes SIGSYS's place in the mask by the system call, with
+ * the kernel's set, not through sigprocmask(): the same call, without
+ * libc's two pages of signal-set code in a new process's first call (see
+ * hotpath.h).  The kernel's set is a bit per signal, signal n at bit n - 1
+ * of an array of unsigned long, _NSIG - 1 bits in all (the size the kernel
+ * checks): the layout of libc's sigset_t, shorter. */
+#define KSIGSET_BITS (8 * sizeof(unsigned long))
+
+static HOT_PATH void ksigset_only(struct ksigset *s, int sig)
+{
+	for (size_t i = 0; i < KSIGSET_WORDS; i++)
+		s->w[i] = 0;
+	s->w[(sig - 1) / KSIGSET_BITS] = 1UL << ((sig - 1) % KSIGSET_BITS);
+}
+
+static HOT_PATH bool ksigset_has(const struct ksigset *s, int sig)
+{
+	return (s->w[(sig - 1) / KSIGSET_BITS] >> ((sig - 1) % KSIGSET_BITS)) & 1;
+}
+
+static HOT_PATH int ksigprocmask(int how, const struct ksigset *set, struct ksigset *old)
+{
+	return syscall(SYS_rt_sigprocmask, how, set, old, sizeof(struct ksigset)) < 0 ? -errno : 0;
+}
+
 /* Swapped in with one call, so that of two guards entered at once in two
  * threads exactly one sees the caller's disposition and puts it back: a
  * read before the install could leave the handler in place for good. */
-int sigsys_guard_enter(struct sigsys_guard *g)
+HOT_PATH int sigsys_guard_enter(struct sigsys_guard *g)
 {
 	g->installed = false;
 #ifdef HAVE_SET_ENOSYS
 	struct sigaction handler;
+	struct ksigset sys;
 	int r;
 
 	sigsys_action(&handler, on_sigsys_guarded);
@@ -240,14 +267,18 @@ int sigsys_guard_enter(struct sigsys_guard *g)
 		return -errno;
 	g->installed = !((g->caller.sa_flags & SA_SIGINFO) &&
 			 g->caller.sa_sigaction == on_sigsys_guarded);
-	if ((r = unblock_sigsys(&g->caller_mask)) < 0) {
+	/* The kernel stores the old set before a pending SIGSYS is
+	 * delivered on the call's return. */
+	ksigset_only(&sys, SIGSYS);
+	if ((r = ksigprocmask(SIG_UNBLOCK, &sys, &g->caller_mask)) < 0) {
 		if (g->installed)
 			sigaction(SIGSYS, &g->caller, NULL);
 		g->installed = false;
 		return r;
 	}
 #else
-	sigemptyset(&g->caller_mask);
+	for (size_t i = 0; i < KSIGSET_WORDS; i++)
+		g->caller_mask.w[i] = 0;
 #endif
 	return 0;
 }
@@ -256,21 +287,20 @@ int sigsys_guard_enter(struct sigsys_guard *g)
  * put back, so that a SIGSYS sent in between waits; where not, it is
  * unblocked after, so that one held by the handler meets the caller's
  * disposition (ignored: setting SIG_IGN discards it). */
-int sigsys_guard_leave(struct sigsys_guard *g)
+HOT_PATH int sigsys_guard_leave(struct sigsys_guard *g)
 {
 #ifdef HAVE_SET_ENOSYS
-	sigset_t sys;
-	bool blocked = sigismember(&g->caller_mask, SIGSYS) == 1;
-	int r = 0;
+	struct ksigset sys;
+	bool blocked = ksigset_has(&g->caller_mask, SIGSYS);
+	int r = 0, e;
 
-	sigemptyset(&sys);
-	sigaddset(&sys, SIGSYS);
-	if (blocked && sigprocmask(SIG_BLOCK, &sys, NULL) < 0)
-		r = -errno;
+	ksigset_only(&sys, SIGSYS);
+	if (blocked && (e = ksigprocmask(SIG_BLOCK, &sys, NULL)) < 0)
+		r = e;
 	if (g->installed && sigaction(SIGSYS, &g->caller, NULL) < 0 && r == 0)
 		r = -errno;
-	if (!blocked && sigprocmask(SIG_UNBLOCK, &sys, NULL) < 0 && r == 0)
-		r = -errno;
+	if (!blocked && (e = ksigprocmask(SIG_UNBLOCK, &sys, NULL)) < 0 && r == 0)
+		r = e;
 	g->installed = false;
 	return r;
 #else

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Ignore SIGPIPE (a message to a pipe nobody reads must fail with EPIPE,
  * not kill closefds before it can exit 125), and turn a system call that a
@@ -39,8 +40,15 @@ unsigned long signals_trapped(void);
  * pending) until the leave, then has the effect the caller's settings give
  * it.  Where another call's guard is in place already (another thread),
  * the disposition is left to that one.  0 or -errno. */
+/* A signal set as the kernel's rt_sigprocmask takes it. */
+#define KSIGSET_WORDS ((_NSIG - 1) / (8 * sizeof(unsigned long)))
+struct ksigset {
+	unsigned long w[KSIGSET_WORDS];
+};
+_Static_assert(KSIGSET_WORDS >= 1 && (_NSIG - 1) % (8 * sizeof(unsigned long)) == 0,
+	       "the kernel's signal set is whole unsigned longs");
 struct sigsys_guard {
-	sigset_t caller_mask;
+	struct ksigset caller_mask; /* the caller's mask as the kernel gave it */
 	struct sigaction caller; /* valid when installed */
 	bool installed;          /* this guard swapped the handler in */
 };
