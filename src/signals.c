@@ -283,23 +283,39 @@ HOT_PATH int sigsys_guard_enter(struct sigsys_guard *g)
 	return 0;
 }
 
-/* Where the caller blocked SIGSYS, it is blocked before the disposition is
- * put back, so that a SIGSYS sent in between waits; where not, it is
- * unblocked after, so that one held by the handler meets the caller's
- * disposition (ignored: setting SIG_IGN discards it). */
+/* No system call after the caller's disposition is back, where it can be
+ * helped: a filter that traps that call would then kill (the default
+ * action), as it can only at the guard's first call otherwise.
+ *
+ * Where the caller blocked SIGSYS, it is blocked again first, so that a
+ * SIGSYS sent in between waits, then the disposition is put back.  Where
+ * not, SIGSYS is unblocked first, our handler still in place, and the old
+ * mask read in the same call says whether the handler held a SIGSYS sent
+ * by someone (it blocks SIGSYS to hold one; a held one is delivered by
+ * this unblocking and held again); then the disposition is put back, and
+ * only where one is held is SIGSYS unblocked once more, after, so that it
+ * meets the caller's disposition (ignored: setting SIG_IGN discarded it).
+ * One sent between those two calls is held and not released: SIGSYS is
+ * then blocked on return, with that signal pending. */
 HOT_PATH int sigsys_guard_leave(struct sigsys_guard *g)
 {
 #ifdef HAVE_SET_ENOSYS
-	struct ksigset sys;
-	bool blocked = ksigset_has(&g->caller_mask, SIGSYS);
+	struct ksigset sys, now;
+	bool blocked = ksigset_has(&g->caller_mask, SIGSYS), held = false;
 	int r = 0, e;
 
 	ksigset_only(&sys, SIGSYS);
-	if (blocked && (e = ksigprocmask(SIG_BLOCK, &sys, NULL)) < 0)
+	if (blocked) {
+		if ((e = ksigprocmask(SIG_BLOCK, &sys, NULL)) < 0)
+			r = e;
+	} else if ((e = ksigprocmask(SIG_UNBLOCK, &sys, &now)) < 0) {
 		r = e;
+	} else {
+		held = ksigset_has(&now, SIGSYS);
+	}
 	if (g->installed && sigaction(SIGSYS, &g->caller, NULL) < 0 && r == 0)
 		r = -errno;
-	if (!blocked && (e = ksigprocmask(SIG_UNBLOCK, &sys, NULL)) < 0 && r == 0)
+	if (held && (e = ksigprocmask(SIG_UNBLOCK, &sys, NULL)) < 0 && r == 0)
 		r = e;
 	g->installed = false;
 	return r;
