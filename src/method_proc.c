@@ -30,15 +30,23 @@ static int close_listed(int fd, void *arg)
 	return close_counted(ctx, fd);
 }
 
+/* Every table has at least this many slots (the kernel's smallest,
+ * NR_OPEN_DEFAULT, BITS_PER_LONG; a user long is no longer than the
+ * kernel's). */
+#define TABLE_MIN_SLOTS ((long long)(8 * sizeof(long)))
+
 /* With auto: whether the loop over the table is cheaper than listing dir.
  * Linux 6.2+ gives the number of open descriptors as the directory's size
- * (0 before). */
+ * (0 before).  So few that listing wins on the smallest table: no need to
+ * find the table's size (the select probe, several calls). */
 static bool loop_is_cheaper(struct close_ctx *ctx, int dir)
 {
 	struct stat st;
 	const struct fd_bound *b;
 
-	if (!ctx->choosing || fstat(dir, &st) < 0 || st.st_size <= 0 || !(b = close_ctx_bound(ctx)))
+	if (!ctx->choosing || fstat(dir, &st) < 0 || st.st_size <= 0 ||
+	    (long long)st.st_size * DENTRY_COST_IN_CALLS <= TABLE_MIN_SLOTS ||
+	    !(b = close_ctx_bound(ctx)))
 		return false;
 	return (long long)st.st_size * DENTRY_COST_IN_CALLS > (long long)b->limit;
 }

@@ -166,7 +166,11 @@ int signals_prepare(void)
 	if (sigaction(SIGSYS, NULL, &caller_sigsys) < 0)
 		return -errno;
 	sigsys_changed = true;
-	if (sigaction(SIGSYS, &handler, NULL) < 0)
+	/* The old action is asked for though known: the restoring call in
+	 * signals_restore is then the only one with none, which the seccomp
+	 * matrix (tests/faults/sysfault.c) reaches alone. */
+	struct sigaction installed_over;
+	if (sigaction(SIGSYS, &handler, &installed_over) < 0)
 		return -errno;
 	return unblock_sigsys(&caller_mask);
 #else
@@ -195,18 +199,25 @@ int signals_restore(void)
 	if (!sigsys_changed)
 		return 0;
 	/* The caller's SIGSYS is SIG_DFL or SIG_IGN (execve reset any handler
-	 * of theirs before closefds ran).  SIG_DFL and unblocked: the handler
-	 * stays through execve, which resets a caught signal to SIG_DFL, so
-	 * COMMAND gets what the caller had, and a trapped execve fails with
-	 * ENOSYS instead of killing closefds.  Ignored or blocked, which
-	 * execve keeps: that must be in place at the execve, where a trap
-	 * would kill (the kernel resets a blocked or ignored SIGSYS to the
-	 * default before delivering a trap), so look first. */
-	bool keep_handler = caller_sigsys.sa_handler == SIG_DFL && !sigismember(&caller_mask, SIGSYS);
-	if (!keep_handler && execve_trapped())
+	 * of theirs before closefds ran).  SIG_DFL: the handler stays through
+	 * execve, which resets a caught signal to SIG_DFL, so COMMAND gets
+	 * what the caller had, and a trapped execve fails with ENOSYS instead
+	 * of killing closefds (where SIGSYS is unblocked).  Blocked or
+	 * ignored, which execve keeps: a trap of execve would kill (the kernel
+	 * resets a blocked or ignored SIGSYS to the default before delivering
+	 * a trap), so look first.  Then the last call is the one a trap of
+	 * which the handler still catches: unblocked, the mask first (SIGSYS
+	 * stays unblocked), then SIG_IGN; blocked, the mask last, the handler
+	 * kept.  Only ignored and blocked is there no such order (CAVEATS). */
+	bool blocked = sigismember(&caller_mask, SIGSYS) == 1;
+	bool keep_handler = caller_sigsys.sa_handler == SIG_DFL;
+	if ((blocked || !keep_handler) && execve_trapped())
 		return SIGNALS_EXECVE_TRAPPED;
-	if ((!keep_handler && sigaction(SIGSYS, &caller_sigsys, NULL) < 0) ||
-	    sigprocmask(SIG_SETMASK, &caller_mask, NULL) < 0)
+	if (blocked && !keep_handler && sigaction(SIGSYS, &caller_sigsys, NULL) < 0)
+		return -errno;
+	if (sigprocmask(SIG_SETMASK, &caller_mask, NULL) < 0)
+		return -errno;
+	if (!blocked && !keep_handler && sigaction(SIGSYS, &caller_sigsys, NULL) < 0)
 		return -errno;
 	if (sent_while_blocked)
 		raise(SIGSYS); /* blocked again: pending for COMMAND */
