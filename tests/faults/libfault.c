@@ -305,27 +305,8 @@ static int run(enum tl_env env, const char *fn, const char *spec, bool traced, s
 		}
 		_exit(94);
 	}
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	o->hang = false;
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0)
-			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long long left = (start.tv_sec + WALL_SECONDS * (traced ? 6 : 1) - now.tv_sec) * 1000000000LL +
-				 (start.tv_nsec - now.tv_nsec);
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			o->hang = true;
-			break;
-		}
-		struct timespec ts = { (time_t)(left / 1000000000LL), (long)(left % 1000000000LL) };
-		sigtimedwait(&chld, NULL, &ts);
-	}
+	if (tl_wait_bounded(pid, WALL_SECONDS * (traced ? 6 : 1), &st, &o->hang) < 0)
+		return -1;
 	o->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	o->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	if (o->sig == SIGPROF)
@@ -536,7 +517,7 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	strace_ok = system("strace -V >/dev/null 2>&1") == 0;
-	/* Blocked, so that run() can wait for it with sigtimedwait. */
+	/* Blocked, for tl_wait_bounded. */
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

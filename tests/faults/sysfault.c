@@ -547,26 +547,8 @@ static int run(const struct scenario *sc, const char *spec, const char *const *a
 		execv(argv[0], (char *const *)argv);
 		_exit(94);
 	}
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0)
-			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long long left = (start.tv_sec + (traced ? TRACED_WALL_SECONDS : WALL_SECONDS) - now.tv_sec) * 1000000000LL +
-				 (start.tv_nsec - now.tv_nsec);
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			o->wall_timeout = true;
-			break;
-		}
-		struct timespec ts = { (time_t)(left / 1000000000LL), (long)(left % 1000000000LL) };
-		sigtimedwait(&chld, NULL, &ts);
-	}
+	if (tl_wait_bounded(pid, traced ? TRACED_WALL_SECONDS : WALL_SECONDS, &st, &o->wall_timeout) < 0)
+		return -1;
 	o->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	o->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	slurp(path_err, o->err, sizeof(o->err));

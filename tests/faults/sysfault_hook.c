@@ -171,8 +171,21 @@ void testhook_start(void)
 		p = parse_rule(p, &rules[n_rules++]);
 	}
 #ifdef TL_AUDIT_ARCH
-	struct range ranges[2] = { { (uintptr_t)__executable_start, (uintptr_t)etext } };
-	size_t n_ranges = 1 + vdso_range(&ranges[1]);
+	struct range found[2] = { { (uintptr_t)__executable_start, (uintptr_t)etext } };
+	size_t n_found = 1 + vdso_range(&found[1]);
+	/* BPF compares 32-bit words: a range that crosses a 4 GiB boundary
+	 * (the vDSO can be mapped anywhere) is cut there into pieces, each
+	 * within one 4 GiB block. */
+	struct range ranges[6];
+	size_t n_ranges = 0;
+	for (size_t i = 0; i < n_found; i++) {
+		for (uint64_t lo = found[i].lo; lo < found[i].hi && n_ranges < 6;) {
+			uint64_t block_end = (lo | 0xffffffffULL) + 1;
+			uint64_t hi = found[i].hi < block_end ? found[i].hi : block_end;
+			ranges[n_ranges++] = (struct range){ lo, hi };
+			lo = hi;
+		}
+	}
 	/* seccomp_data.instruction_pointer is 64 bits; BPF loads 32. */
 	size_t ip = offsetof(struct seccomp_data, instruction_pointer);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -188,17 +201,19 @@ void testhook_start(void)
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 	/* Five instructions per range: on to the next range unless
 	 * lo <= ip < hi, else to the rules, past the ALLOW that follows the
-	 * last range.  A range must not cross a 4 GiB boundary. */
+	 * last range.  A range ending at its block's end has no upper test
+	 * (its end's low word is 0). */
 	for (size_t i = 0; i < n_ranges; i++) {
 		const struct range *r = &ranges[i];
-		if (r->lo >> 32 != (r->hi - 1) >> 32)
-			hook_fail("a text range crosses a 4 GiB boundary");
 		size_t to_rules = 5 * (n_ranges - i) - 4; /* from the last of the five */
 		f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ip_hi);
 		f[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(r->lo >> 32), 0, 3);
 		f[n++] = STMT(BPF_LD | BPF_W | BPF_ABS, ip_lo);
 		f[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)r->lo, 0, 1);
-		f[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)r->hi, 0, to_rules);
+		if ((uint32_t)r->hi == 0)
+			f[n++] = STMT(BPF_JMP | BPF_JA, (unsigned)to_rules);
+		else
+			f[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, (uint32_t)r->hi, 0, to_rules);
 	}
 	f[n++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); /* not closefds's code */
 	/* Each rule: the number, then each condition on an argument (64 bits

@@ -288,6 +288,35 @@ pid_t tl_fork(void)
 	}
 }
 
+int tl_wait_bounded(pid_t pid, int seconds, int *status, bool *timed_out)
+{
+	sigset_t chld;
+	struct timespec start, now;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	*timed_out = false;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t w = waitpid(pid, status, WNOHANG);
+		if (w == pid)
+			return 0;
+		if (w < 0)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long left = (start.tv_sec + seconds - now.tv_sec) * 1000000000LL +
+				 (start.tv_nsec - now.tv_nsec);
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, status, 0);
+			*timed_out = true;
+			return 0;
+		}
+		struct timespec ts = { (time_t)(left / 1000000000LL), (long)(left % 1000000000LL) };
+		sigtimedwait(&chld, NULL, &ts);
+	}
+}
+
 bool tl_seccomp_works(void)
 {
 	static int works = -1;

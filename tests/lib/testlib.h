@@ -148,6 +148,11 @@ int tl_fail(const char *fmt, ...);
 /* fork(), tried again for a while when it fails with EAGAIN (load). */
 pid_t tl_fork(void);
 
+/* Wait for child pid at most `seconds` of wall time, then kill it
+ * (SIGKILL) and reap it, with *timed_out set.  The caller blocks SIGCHLD
+ * (the wait sleeps in sigtimedwait for it).  0, or -1 (waitpid failed). */
+int tl_wait_bounded(pid_t pid, int seconds, int *status, bool *timed_out);
+
 /* Run fn(arg) in a forked child that has /proc hidden as env wants, once
  * for the whole group (unshare -m costs up to 100 ms on some machines: one
  * namespace per environment, not per case); each case's tl_env_apply()
