@@ -33,6 +33,7 @@ struct seccomp_data {
 #define BPF_JEQ 0x10
 #define BPF_JGT 0x20
 #define BPF_JGE 0x30
+#define BPF_JA 0x00
 #define BPF_K 0x00
 #define BPF_RET 0x06
 #define BPF_STMT(code, k) { (unsigned short)(code), 0, 0, k }
